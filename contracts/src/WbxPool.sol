@@ -19,7 +19,10 @@ import {WbxRoles} from "./libraries/WbxRoles.sol";
 /// on the token (`setPool`) to pay out WBX. Every state change happens before the token or ETH moves
 /// (checks-effects-interactions), under a transient reentrancy guard.
 ///
-/// Withdrawing liquidity is never gated: no expired grant, pause or fee can lock a provider's funds.
+/// Withdrawing liquidity needs no grant and works while the pool is paused, so neither an expired
+/// grant nor a Developer can lock a provider's funds. The token's own pause (an admin's emergency
+/// stop of every token movement) and unregistering the pool do stop withdrawals, as they stop all
+/// WBX payouts. WBX sent to the pool by plain transfer is not counted in the reserves.
 contract WbxPool is IWbxPool, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -41,7 +44,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         bool paused;
     }
 
-    IWebexToken private immutable _token;
+    IWebexToken private immutable TOKEN;
     Slot0 private _slot0;
     uint256 private _totalShares;
     mapping(address provider => uint256) private _shares;
@@ -50,7 +53,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
     /// @param feeBps_ The initial swap fee in basis points (30 is 0.3%).
     constructor(IWebexToken token_, uint16 feeBps_) {
         if (feeBps_ > MAX_FEE_BPS) revert WbxPoolFeeTooHigh(feeBps_, MAX_FEE_BPS);
-        _token = token_;
+        TOKEN = token_;
         _slot0.feeBps = feeBps_;
     }
 
@@ -73,7 +76,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         // wbxOut < reserveWbx by the constant-product formula.
         _setReserves(s, s.reserveWbx - wbxOut, s.reserveEth + ethIn);
         emit Swap(msg.sender, ethIn, 0, 0, wbxOut, to);
-        IERC20(address(_token)).safeTransfer(to, wbxOut);
+        IERC20(address(TOKEN)).safeTransfer(to, wbxOut);
     }
 
     /// @inheritdoc IWbxPool
@@ -88,7 +91,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         if (ethOut == 0 || ethOut < minEthOut) revert WbxPoolInsufficientOutput(ethOut, minEthOut);
         _setReserves(s, s.reserveWbx + wbxIn, s.reserveEth - ethOut);
         emit Swap(msg.sender, 0, wbxIn, ethOut, 0, to);
-        IERC20(address(_token)).safeTransferFrom(msg.sender, address(this), wbxIn);
+        IERC20(address(TOKEN)).safeTransferFrom(msg.sender, address(this), wbxIn);
         Address.sendValue(payable(to), ethOut);
     }
 
@@ -149,6 +152,9 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
             } else {
                 (wbx, eth) = (wbxDesired, wbxDesired * s.reserveEth / s.reserveWbx);
             }
+            // Shares are priced from the amounts actually deposited, themselves rounded down in the pool's
+            // favour (as Uniswap V2's router does): the division before this multiplication is intended.
+            // slither-disable-next-line divide-before-multiply
             shares = Math.min(wbx * total / s.reserveWbx, eth * total / s.reserveEth);
             if (shares == 0) revert WbxPoolZeroAmount();
         }
@@ -160,7 +166,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         _setReserves(s, s.reserveWbx + wbx, s.reserveEth + eth);
         emit LiquidityAdded(msg.sender, to, wbx, eth, shares);
 
-        IERC20(address(_token)).safeTransferFrom(msg.sender, address(this), wbx);
+        IERC20(address(TOKEN)).safeTransferFrom(msg.sender, address(this), wbx);
         if (ethDesired > eth) Address.sendValue(payable(msg.sender), ethDesired - eth);
     }
 
@@ -180,6 +186,8 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         uint256 total = _totalShares;
         wbx = shares * s.reserveWbx / total;
         eth = shares * s.reserveEth / total;
+        // Burning shares for nothing is a mistake, not a withdrawal (Uniswap V2 refuses it too).
+        if (wbx == 0 || eth == 0) revert WbxPoolZeroAmount();
         if (wbx < wbxMin) revert WbxPoolInsufficientAmount(wbx, wbxMin);
         if (eth < ethMin) revert WbxPoolInsufficientAmount(eth, ethMin);
 
@@ -192,7 +200,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         _setReserves(s, s.reserveWbx - wbx, s.reserveEth - eth);
         emit LiquidityRemoved(msg.sender, to, wbx, eth, shares);
 
-        IERC20(address(_token)).safeTransfer(to, wbx);
+        IERC20(address(TOKEN)).safeTransfer(to, wbx);
         Address.sendValue(payable(to), eth);
     }
 
@@ -212,7 +220,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
 
     /// @inheritdoc IWbxPool
     function token() external view returns (address) {
-        return address(_token);
+        return address(TOKEN);
     }
 
     /// @inheritdoc IWbxPool
@@ -233,7 +241,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
 
     /// @inheritdoc IWbxPool
     function setFee(uint16 newFeeBps) external {
-        _token.checkGrant(msg.sender, WbxRoles.DEVELOPER);
+        TOKEN.checkGrant(msg.sender, WbxRoles.DEVELOPER);
         if (newFeeBps > MAX_FEE_BPS) revert WbxPoolFeeTooHigh(newFeeBps, MAX_FEE_BPS);
         uint16 old = _slot0.feeBps;
         _slot0.feeBps = newFeeBps;
@@ -242,16 +250,16 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
 
     /// @inheritdoc IWbxPool
     function pause() external {
-        _token.checkGrant(msg.sender, WbxRoles.DEVELOPER);
-        if (_slot0.paused) revert EnforcedPause();
+        TOKEN.checkGrant(msg.sender, WbxRoles.DEVELOPER);
+        if (_slot0.paused) revert WbxPoolPaused();
         _slot0.paused = true;
         emit Paused(msg.sender);
     }
 
     /// @inheritdoc IWbxPool
     function unpause() external {
-        _token.checkGrant(msg.sender, WbxRoles.DEVELOPER);
-        if (!_slot0.paused) revert ExpectedPause();
+        TOKEN.checkGrant(msg.sender, WbxRoles.DEVELOPER);
+        if (!_slot0.paused) revert WbxPoolNotPaused();
         _slot0.paused = false;
         emit Unpaused(msg.sender);
     }
@@ -264,9 +272,9 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
     function _beforeTrade(uint256 deadline, address to) private view returns (Slot0 memory s) {
         _checkDeadline(deadline);
         _checkRecipient(to);
-        _token.checkGrant(msg.sender, WbxRoles.TRADER);
+        TOKEN.checkGrant(msg.sender, WbxRoles.TRADER);
         s = _slot0;
-        if (s.paused) revert EnforcedPause();
+        if (s.paused) revert WbxPoolPaused();
     }
 
     function _checkDeadline(uint256 deadline) private view {
@@ -283,7 +291,7 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         // forge-lint: disable-next-line(unsafe-typecast)
         (uint112 wbx, uint112 eth) = (uint112(reserveWbx), uint112(reserveEth));
         // Fee and pause are written back unchanged in the same slot.
-        _slot0 = Slot0(wbx, eth, s.feeBps, s.paused);
+        _slot0 = Slot0({reserveWbx: wbx, reserveEth: eth, feeBps: s.feeBps, paused: s.paused});
         emit Sync(wbx, eth);
     }
 

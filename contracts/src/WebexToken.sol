@@ -128,7 +128,7 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
         _checkAdmin();
         uint256 n = recipients.length;
         if (n != amounts.length) revert WbxLengthMismatch(n, amounts.length);
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i; i < n; ++i) {
             total += amounts[i];
         }
@@ -169,7 +169,12 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     function buckets() external view returns (BucketInfo[5] memory info) {
         for (uint256 i; i < _BUCKETS; ++i) {
             BucketTotals memory b = _buckets[i];
-            info[i] = BucketInfo(bucketShareBps(Bucket(i)), b.issued, b.released, b.issued - b.released);
+            info[i] = BucketInfo({
+                shareBps: bucketShareBps(Bucket(i)),
+                issued: b.issued,
+                released: b.released,
+                remaining: b.issued - b.released
+            });
         }
     }
 
@@ -240,17 +245,21 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
         address keeper = _msgSender();
         uint40 expiresAt = uint40(block.timestamp) + _extendedDuration;
         uint256 n = accounts.length;
+        address[] memory renewedAccounts = new address[](n);
         for (uint256 i; i < n; ++i) {
             address account = accounts[i];
-            Grant storage g = _grants[account][role];
-            if (g.kind != GrantKind.Extended || block.timestamp >= g.expiresAt) continue;
-            _writeRenewal(g, expiresAt, keeper);
-            emit AccessRenewed(account, role, keeper, expiresAt);
+            if (!_tryRenewExtended(_grants[account][role], expiresAt, keeper)) continue;
+            renewedAccounts[renewed] = account;
             unchecked {
                 // Bounded by the array length.
                 ++renewed;
             }
         }
+        assembly ("memory-safe") {
+            // Shrink the array to the renewed prefix; the memory past it is simply left unused.
+            mstore(renewedAccounts, renewed)
+        }
+        emit AccessRenewedBatch(role, keeper, expiresAt, renewedAccounts);
     }
 
     /// @inheritdoc IWebexToken
@@ -262,6 +271,8 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     function grantOf(address account, bytes32 role) external view returns (GrantInfo memory info) {
         Grant memory g = _grants[account][role];
         GrantStatus status;
+        // An enum compared with a constant, not a balance that could be forced off by a transfer.
+        // slither-disable-next-line incorrect-equality
         if (g.kind == GrantKind.None) status = GrantStatus.None;
         else if (g.revokedAt != 0) status = GrantStatus.Revoked;
         else if (block.timestamp < g.expiresAt) status = GrantStatus.Active;
@@ -408,11 +419,9 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
         if (from != address(0)) {
             if (to == address(this)) revert ERC20InvalidReceiver(to);
             if (from != address(this)) {
-                Grant storage g = _grants[from][TRADER_ROLE];
-                // The grant is read first: it is the common case, and the pool flag costs a slot.
-                if (!_isActive(g) && !_pools[from]) _revertInactive(from, TRADER_ROLE, g);
+                _checkMover(from);
                 address spender = _msgSender();
-                if (spender != from && !_pools[spender]) _checkRole(TRADER_ROLE, spender);
+                if (spender != from) _checkMover(spender);
             }
         }
         super._update(from, to, value);
@@ -432,19 +441,13 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     function _issue(uint256 amount) private {
         uint256 supply = totalSupply();
         if (amount > MAX_SUPPLY - supply) revert WbxSupplyCapExceeded(amount, MAX_SUPPLY);
-        // Cumulative issued supply, not the circulating one: released tokens stay counted in their bucket.
-        uint256 issuedBefore;
-        for (uint256 i; i < _BUCKETS; ++i) {
-            issuedBefore += _buckets[i].issued;
-        }
-        uint256 issuedAfter = issuedBefore + amount;
         uint256[5] memory perBucket;
-        uint256 assigned;
+        uint256 assigned = 0;
         for (uint256 i; i < _BUCKETS - 1; ++i) {
-            uint256 target = issuedAfter * bucketShareBps(Bucket(i)) / _BPS;
-            perBucket[i] = target - _buckets[i].issued;
+            perBucket[i] = amount * bucketShareBps(Bucket(i)) / _BPS;
             assigned += perBucket[i];
         }
+        // The rounding remainder (at most 4 units) goes to the Reserve Fund; assigned <= amount.
         perBucket[_BUCKETS - 1] = amount - assigned;
         for (uint256 i; i < _BUCKETS; ++i) {
             // casting to 'uint128' is safe because a bucket's issued total is at most the supply <= MAX_SUPPLY
@@ -486,6 +489,23 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
         }
     }
 
+    /// @dev The batch renewal's inner step: if `g` is an active Extended grant, renew it, with exactly one
+    /// SLOAD and one SSTORE. Hand-written because Solidity reads and writes the packed fields of slot 0
+    /// one by one, which costs about 400 gas more per grant, 6% of a batch renewal.
+    /// Slot 0 of a `Grant`: expiresAt in bits 0-39, kind in 40-47, renewals in 48-79, renewedBy in 80-239.
+    function _tryRenewExtended(Grant storage g, uint40 expiresAt, address renewer) private returns (bool renewed) {
+        uint256 extended = uint256(GrantKind.Extended);
+        assembly ("memory-safe") {
+            let word := sload(g.slot)
+            renewed := and(eq(and(shr(40, word), 0xff), extended), lt(timestamp(), and(word, 0xffffffffff)))
+            if renewed {
+                // The counter wraps within its 32 bits, as `unchecked { ++renewals; }` would.
+                let renewals := and(add(shr(48, word), 1), 0xffffffff)
+                sstore(g.slot, or(or(expiresAt, shl(40, extended)), or(shl(48, renewals), shl(80, renewer))))
+            }
+        }
+    }
+
     function _revokeAccess(address account, bytes32 role, address sender) private {
         Grant storage g = _grants[account][role];
         if (!_isActive(g)) _revertInactive(account, role, g);
@@ -493,6 +513,13 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
         g.revokedAt = uint40(block.timestamp);
         g.revokedBy = sender;
         emit AccessRevoked(account, role, sender);
+    }
+
+    /// @dev `account` may move tokens: an active Trader grant, or a registered pool. The grant is read
+    /// first: it is the common case, and the pool flag costs another cold slot.
+    function _checkMover(address account) private view {
+        Grant storage g = _grants[account][TRADER_ROLE];
+        if (!_isActive(g) && !_pools[account]) _revertInactive(account, TRADER_ROLE, g);
     }
 
     function _isActive(Grant storage g) private view returns (bool) {

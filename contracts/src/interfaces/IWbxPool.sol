@@ -37,11 +37,11 @@ interface IWbxPool {
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice The pool is paused (same selector as OpenZeppelin's Pausable).
-    error EnforcedPause();
+    /// @notice The pool is paused (distinct from the token's `EnforcedPause`, so a client can tell which).
+    error WbxPoolPaused();
 
-    /// @notice The pool is not paused (same selector as OpenZeppelin's Pausable).
-    error ExpectedPause();
+    /// @notice The pool is not paused.
+    error WbxPoolNotPaused();
 
     /// @notice The swap or liquidity `deadline` passed before the transaction was mined at `timestamp`.
     error WbxPoolExpired(uint256 deadline, uint256 timestamp);

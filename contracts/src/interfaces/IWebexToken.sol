@@ -86,6 +86,12 @@ interface IWebexToken {
     /// @notice The grant of `role` to `account` was renewed by `renewer` until `expiresAt`.
     event AccessRenewed(address indexed account, bytes32 indexed role, address renewer, uint256 expiresAt);
 
+    /// @notice The keeper `renewer` renewed the Extended grants of `role` of each of `accounts` until
+    /// `expiresAt` (the accounts it skipped are not listed).
+    /// @dev One log per batch rather than one per grant: a per-grant log costs about 2,000 gas, a quarter
+    /// of a batch renewal. Indexers expand it into one renewal per account.
+    event AccessRenewedBatch(bytes32 indexed role, address indexed renewer, uint256 expiresAt, address[] accounts);
+
     /// @notice The grant of `role` to `account` was revoked by `sender`, effective at once.
     event AccessRevoked(address indexed account, bytes32 indexed role, address indexed sender);
 
@@ -153,9 +159,8 @@ interface IWebexToken {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Mints `amount` new tokens into the buckets by their policy shares. Admin only.
-    /// @dev Bucket totals are recomputed from the cumulative issued supply, so each bucket other than the
-    /// Reserve Fund always holds exactly `floor(totalIssued * shareBps / 10000)` and the Reserve Fund
-    /// the rest: rounding never drifts however many issues there are.
+    /// @dev Each bucket but the Reserve Fund gets `floor(amount * shareBps / 10000)`; the Reserve Fund
+    /// gets the rest, so it also takes the rounding remainder (at most 4 units per issue).
     function issue(uint256 amount) external;
 
     /// @notice Releases `amount` tokens from `bucket` to `to`. Admin only.

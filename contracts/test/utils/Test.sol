@@ -22,8 +22,16 @@ interface Vm {
     function getBlockTimestamp() external view returns (uint256);
     function label(address account, string calldata newLabel) external;
     function addr(uint256 privateKey) external pure returns (address);
+    function getNonce(address account) external view returns (uint64 nonce);
+    function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
+    function record() external;
+    function accesses(address target) external returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
+    function load(address target, bytes32 slot) external view returns (bytes32 data);
+    function store(address target, bytes32 slot, bytes32 value) external;
     function assume(bool condition) external pure;
 
     // Expectations
@@ -50,6 +58,8 @@ interface Vm {
     function assertEq(bytes32 left, bytes32 right) external pure;
     function assertEq(string calldata left, string calldata right) external pure;
     function assertEq(bytes calldata left, bytes calldata right) external pure;
+    function assertEq(bytes calldata left, bytes calldata right, string calldata error) external pure;
+    function assertEq(address[] calldata left, address[] calldata right) external pure;
     function assertNotEq(uint256 left, uint256 right) external pure;
     function assertGt(uint256 left, uint256 right) external pure;
     function assertGt(uint256 left, uint256 right, string calldata error) external pure;
@@ -65,6 +75,8 @@ interface Vm {
     function startBroadcast() external;
     function startBroadcast(uint256 privateKey) external;
     function stopBroadcast() external;
+    function readCallers() external returns (uint256 callerMode, address msgSender, address txOrigin);
+    function deriveKey(string calldata mnemonic, uint32 index) external pure returns (uint256 privateKey);
     function envOr(string calldata name, uint256 defaultValue) external view returns (uint256);
     function envOr(string calldata name, address defaultValue) external view returns (address);
     function envOr(string calldata name, string calldata defaultValue) external view returns (string memory);

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {WbxFixture} from "../utils/WbxFixture.sol";
+import {IWebexToken} from "../../src/interfaces/IWebexToken.sol";
+import {TokenHandler} from "./handlers/TokenHandler.sol";
+
+/// @notice Supply, bucket and grant invariants of the token under random grants, renewals, revocations,
+/// expiries, moves, issues and allocations (see {TokenHandler}).
+contract TokenInvariantsTest is WbxFixture {
+    TokenHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        handler = new TokenHandler(token, address(pool), topAdmin, keeper);
+
+        bytes4[] memory selectors = new bytes4[](13);
+        selectors[0] = TokenHandler.grant.selector;
+        selectors[1] = TokenHandler.revoke.selector;
+        selectors[2] = TokenHandler.renew.selector;
+        selectors[3] = TokenHandler.keeperRenew.selector;
+        selectors[4] = TokenHandler.keeperRenewBatch.selector;
+        selectors[5] = TokenHandler.setDurations.selector;
+        selectors[6] = TokenHandler.warp.selector;
+        selectors[7] = TokenHandler.transfer.selector;
+        selectors[8] = TokenHandler.approve.selector;
+        selectors[9] = TokenHandler.transferFrom.selector;
+        selectors[10] = TokenHandler.issue.selector;
+        selectors[11] = TokenHandler.allocate.selector;
+        selectors[12] = TokenHandler.allocateBatch.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @dev Invariants run at the handler's clock, the one its grant model uses.
+    modifier atHandlerTime() {
+        vm.warp(handler.currentTime());
+        _;
+    }
+
+    /// @notice The actors, the buckets (the token's own balance) and the pool hold the whole supply.
+    function invariant_BalancesSumToTotalSupply() public view {
+        uint256 sum = token.balanceOf(address(token)) + token.balanceOf(address(pool));
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            sum += token.balanceOf(handler.actors(i));
+        }
+        vm.assertEq(sum, token.totalSupply());
+    }
+
+    /// @notice The token contract holds exactly what the five buckets have left.
+    function invariant_TokenBalanceIsBucketsRemaining() public view {
+        uint256 remaining;
+        for (uint256 i; i < 5; ++i) {
+            remaining += token.bucketRemaining(IWebexToken.Bucket(i));
+        }
+        vm.assertEq(token.balanceOf(address(token)), remaining);
+    }
+
+    function invariant_ReleasedNeverExceedsIssued() public view {
+        for (uint256 i; i < 5; ++i) {
+            IWebexToken.Bucket bucket = IWebexToken.Bucket(i);
+            vm.assertLe(token.bucketReleased(bucket), token.bucketIssued(bucket));
+        }
+    }
+
+    /// @notice Every issue is split by the policy shares on its own (rounded down, remainder to the Reserve
+    /// Fund), so each bucket holds exactly the sum of its shares of the issues, and no bucket is ever more
+    /// than one unit per issue below its share of everything issued.
+    function invariant_BucketsFollowPolicyShares() public view {
+        uint256 totalIssued = handler.ghost_issued();
+        vm.assertEq(token.totalSupply(), totalIssued, "supply != issued");
+        uint256 issues = handler.ghost_issues();
+        uint256 sum;
+        for (uint256 i; i < 5; ++i) {
+            IWebexToken.Bucket bucket = IWebexToken.Bucket(i);
+            uint256 issued = token.bucketIssued(bucket);
+            vm.assertEq(issued, handler.ghost_bucketIssued(i), "bucket off its split");
+            uint256 exactShare = totalIssued * token.bucketShareBps(bucket) / 10_000;
+            if (i < 4) {
+                vm.assertLe(issued, exactShare, "bucket above its share");
+                vm.assertLe(exactShare - issued, issues, "bucket drifted below its share");
+            } else {
+                vm.assertGe(issued, exactShare, "reserve below its share");
+            }
+            sum += issued;
+        }
+        vm.assertEq(sum, totalIssued, "buckets do not add up to the supply");
+    }
+
+    /// @notice An expired or revoked grant never moved a token nor approved a spender.
+    function invariant_InactiveGrantNeverAuthorises() public view {
+        vm.assertEq(handler.ghost_inactiveMoves(), 0, "inactive grant moved tokens");
+        vm.assertEq(handler.ghost_inactiveApprovals(), 0, "inactive grant approved");
+    }
+
+    /// @notice A keeper never extended a revoked, expired or Standard grant, alone or in a batch, and a
+    /// holder never renewed anything but its own active Standard grant.
+    function invariant_RenewalsOnlyExtendEligibleGrants() public view {
+        vm.assertEq(handler.ghost_ineligibleKeeperRenewals(), 0, "keeper renewed an ineligible grant");
+        vm.assertEq(handler.ghost_ineligibleBatchRenewals(), 0, "batch renewed an ineligible grant");
+        vm.assertEq(handler.ghost_batchCountMismatches(), 0, "batch miscounted");
+        vm.assertEq(handler.ghost_ineligibleSelfRenewals(), 0, "holder renewed an ineligible grant");
+    }
+
+    /// @notice The model the two invariants above rely on agrees with the token, and the token refused
+    /// nothing the model allowed (so the campaign exercises the authorised paths too).
+    function invariant_GrantModelMatchesToken() public atHandlerTime {
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            address actor = handler.actors(i);
+            (IWebexToken.GrantKind kind, uint256 expiresAt, bool revoked) = handler.ghostGrant(actor);
+            bool active = handler.isActive(actor);
+            IWebexToken.GrantStatus status = revoked
+                ? IWebexToken.GrantStatus.Revoked
+                : active ? IWebexToken.GrantStatus.Active : IWebexToken.GrantStatus.Expired;
+            IWebexToken.GrantInfo memory info = token.grantOf(actor, TRADER);
+            vm.assertEq(uint256(info.kind), uint256(kind), "kind");
+            vm.assertEq(uint256(info.status), uint256(status), "status");
+            vm.assertEq(info.expiresAt, expiresAt, "expiry");
+            vm.assertEq(token.hasRole(TRADER, actor), active, "active");
+        }
+        vm.assertEq(handler.ghost_authorisedRefusals(), 0, "authorised action refused");
+    }
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "../../utils/Test.sol";
+import {WebexToken} from "../../../src/WebexToken.sol";
+import {IWebexToken} from "../../../src/interfaces/IWebexToken.sol";
+import {WbxRoles} from "../../../src/libraries/WbxRoles.sol";
+
+/// @notice Drives the token for the invariant tests: a fixed set of actors whose Trader grants are made,
+/// renewed, revoked and left to expire while they move tokens, and an admin who issues and allocates.
+/// @dev The handler keeps its own model of every actor's grant (ghost grants), computed from the calls it
+/// made and the time it let pass, never read back from the token. Each move or renewal is then judged
+/// against that model, and every outcome the model forbids is counted in a ghost counter the invariants
+/// require to stay zero: a handler that asserted would only revert, which `fail_on_revert = false` ignores.
+contract TokenHandler is Test {
+    bytes32 internal constant TRADER = WbxRoles.TRADER;
+    uint256 internal constant ACTORS = 5;
+    uint256 internal constant MAX_WARP = 20 minutes;
+    uint256 internal constant MAX_ISSUE = 1e27;
+    uint256 internal constant INITIAL_BALANCE = 1_000_000e18;
+
+    struct GhostGrant {
+        IWebexToken.GrantKind kind;
+        uint256 expiresAt;
+        bool revoked;
+    }
+
+    WebexToken public immutable token;
+    address public immutable pool;
+    address public immutable topAdmin;
+    address public immutable keeper;
+    address[] public actors;
+
+    /// @notice The handler's clock: every action starts by warping to it, so time only moves in `warp`.
+    uint256 public currentTime;
+    uint256 public standardDuration;
+    uint256 public extendedDuration;
+    mapping(address actor => GhostGrant) public ghostGrant;
+
+    /// @notice Everything issued since deployment, the initial supply included.
+    uint256 public ghost_issued;
+    /// @dev What each bucket should have been issued: every issue split on its own, remainder to reserve.
+    uint256[5] public ghost_bucketIssued;
+    uint256 public ghost_issues;
+    /// @notice Successful transfers or transferFroms whose sender (or spender) held an expired or revoked grant.
+    uint256 public ghost_inactiveMoves;
+    /// @notice Successful non-zero approvals by an owner whose grant was expired or revoked.
+    uint256 public ghost_inactiveApprovals;
+    /// @notice Successful `renew` calls on a grant that was not an active Standard grant.
+    uint256 public ghost_ineligibleSelfRenewals;
+    /// @notice Successful keeper `renewFor` calls on a revoked, expired or Standard grant.
+    uint256 public ghost_ineligibleKeeperRenewals;
+    /// @notice Revoked, expired or Standard grants that a keeper's `renewBatch` renewed.
+    uint256 public ghost_ineligibleBatchRenewals;
+    /// @notice Batches whose returned count differs from the grants they renewed.
+    uint256 public ghost_batchCountMismatches;
+    /// @notice The other side: moves, approvals and renewals by active, eligible accounts that were refused.
+    uint256 public ghost_authorisedRefusals;
+
+    modifier useTime() {
+        vm.warp(currentTime);
+        _;
+    }
+
+    constructor(WebexToken token_, address pool_, address topAdmin_, address keeper_) {
+        token = token_;
+        pool = pool_;
+        topAdmin = topAdmin_;
+        keeper = keeper_;
+        for (uint256 i; i < ACTORS; ++i) {
+            actors.push(makeAddr(string.concat("actor", vm.toString(i))));
+        }
+        currentTime = block.timestamp;
+        standardDuration = token_.standardDuration();
+        extendedDuration = token_.extendedDuration();
+        ghost_issued = token_.totalSupply();
+        _splitIssue(ghost_issued);
+
+        // Every actor starts with a grant (Standard and Extended in turn) and a balance, so that moves
+        // succeed from the first call; grants then come and go with the campaign.
+        for (uint256 i; i < ACTORS; ++i) {
+            grant(i, i % 2 == 1);
+            vm.prank(topAdmin_);
+            token_.allocate(IWebexToken.Bucket.CommunityRewards, actors[i], INITIAL_BALANCE);
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 GRANTS
+    //////////////////////////////////////////////////////////////*/
+
+    function grant(uint256 actorSeed, bool extended) public useTime {
+        address actor = _actor(actorSeed);
+        IWebexToken.GrantKind kind = extended ? IWebexToken.GrantKind.Extended : IWebexToken.GrantKind.Standard;
+        vm.prank(topAdmin);
+        token.grantAccess(actor, TRADER, kind);
+        ghostGrant[actor] = GhostGrant(kind, currentTime + (extended ? extendedDuration : standardDuration), false);
+    }
+
+    /// @notice Revokes an actor's grant, by the admin or (`renounce`) by the actor itself.
+    function revoke(uint256 actorSeed, bool renounce) external useTime {
+        address actor = _actor(actorSeed);
+        bool active = _isActive(actor);
+        bool revoked;
+        if (renounce) {
+            vm.prank(actor);
+            try token.renounceRole(TRADER, actor) {
+                revoked = true;
+            } catch {}
+        } else {
+            vm.prank(topAdmin);
+            try token.revokeAccess(actor, TRADER) {
+                revoked = true;
+            } catch {}
+        }
+        if (revoked) {
+            ghostGrant[actor].revoked = true;
+            ghostGrant[actor].expiresAt = currentTime;
+        } else if (active) {
+            ++ghost_authorisedRefusals;
+        }
+    }
+
+    function renew(uint256 actorSeed) external useTime {
+        address actor = _actor(actorSeed);
+        bool eligible = _isActive(actor) && ghostGrant[actor].kind == IWebexToken.GrantKind.Standard;
+        vm.prank(actor);
+        try token.renew(TRADER) {
+            if (!eligible) ++ghost_ineligibleSelfRenewals;
+            ghostGrant[actor].expiresAt = currentTime + standardDuration;
+        } catch {
+            if (eligible) ++ghost_authorisedRefusals;
+        }
+    }
+
+    function keeperRenew(uint256 actorSeed) external useTime {
+        address actor = _actor(actorSeed);
+        bool eligible = _isKeeperRenewable(actor);
+        vm.prank(keeper);
+        try token.renewFor(actor, TRADER) {
+            if (!eligible) ++ghost_ineligibleKeeperRenewals;
+            ghostGrant[actor].expiresAt = currentTime + extendedDuration;
+        } catch {
+            if (eligible) ++ghost_authorisedRefusals;
+        }
+    }
+
+    function keeperRenewBatch(uint256 subsetSeed) external useTime {
+        // A non-empty subset of the actors, in their fixed order.
+        uint256 mask = bound(subsetSeed, 1, (1 << ACTORS) - 1);
+        address[] memory accounts = new address[](ACTORS);
+        uint256[] memory renewalsBefore = new uint256[](ACTORS);
+        uint256 n;
+        for (uint256 i; i < ACTORS; ++i) {
+            if (mask & (1 << i) == 0) continue;
+            accounts[n] = actors[i];
+            renewalsBefore[n] = token.grantOf(actors[i], TRADER).renewals;
+            ++n;
+        }
+        assembly ("memory-safe") {
+            mstore(accounts, n)
+        }
+
+        vm.prank(keeper);
+        uint256 renewed = token.renewBatch(TRADER, accounts);
+
+        uint256 counted;
+        for (uint256 i; i < n; ++i) {
+            address actor = accounts[i];
+            bool eligible = _isKeeperRenewable(actor);
+            IWebexToken.GrantInfo memory info = token.grantOf(actor, TRADER);
+            if (info.renewals != renewalsBefore[i]) {
+                ++counted;
+                if (!eligible) ++ghost_ineligibleBatchRenewals;
+                ghostGrant[actor].expiresAt = currentTime + extendedDuration;
+            } else if (eligible) {
+                ++ghost_authorisedRefusals;
+            }
+        }
+        if (counted != renewed) ++ghost_batchCountMismatches;
+    }
+
+    function setDurations(uint256 standard, uint256 extended) external useTime {
+        standard = bound(standard, token.MIN_GRANT_DURATION(), token.MAX_GRANT_DURATION());
+        extended = bound(extended, token.MIN_GRANT_DURATION(), token.MAX_GRANT_DURATION());
+        vm.prank(topAdmin);
+        token.setGrantDurations(standard, extended);
+        (standardDuration, extendedDuration) = (standard, extended);
+    }
+
+    /// @notice Lets time pass, so grants expire.
+    function warp(uint256 seconds_) external {
+        currentTime += bound(seconds_, 1, MAX_WARP);
+        vm.warp(currentTime);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 MOVES
+    //////////////////////////////////////////////////////////////*/
+
+    function transfer(uint256 fromSeed, uint256 toSeed, uint256 amount) external useTime {
+        address from = _actor(fromSeed);
+        address to = _recipient(toSeed);
+        amount = bound(amount, 0, token.balanceOf(from));
+        bool authorised = _isActive(from);
+        vm.prank(from);
+        try token.transfer(to, amount) {
+            if (!authorised) ++ghost_inactiveMoves;
+        } catch {
+            if (authorised) ++ghost_authorisedRefusals;
+        }
+    }
+
+    function approve(uint256 ownerSeed, uint256 spenderSeed, uint256 amount) external useTime {
+        address owner = _actor(ownerSeed);
+        address spender = _actor(spenderSeed);
+        bool authorised = _isActive(owner) || amount == 0;
+        vm.prank(owner);
+        try token.approve(spender, amount) {
+            if (!authorised) ++ghost_inactiveApprovals;
+        } catch {
+            if (authorised) ++ghost_authorisedRefusals;
+        }
+    }
+
+    function transferFrom(uint256 spenderSeed, uint256 fromSeed, uint256 toSeed, uint256 amount) external useTime {
+        address spender = _actor(spenderSeed);
+        address from = _actor(fromSeed);
+        address to = _recipient(toSeed);
+        uint256 allowance = token.allowance(from, spender);
+        uint256 balance = token.balanceOf(from);
+        amount = bound(amount, 0, allowance < balance ? allowance : balance);
+        bool authorised = _isActive(from) && _isActive(spender);
+        vm.prank(spender);
+        try token.transferFrom(from, to, amount) {
+            if (!authorised) ++ghost_inactiveMoves;
+        } catch {
+            if (authorised) ++ghost_authorisedRefusals;
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                             ISSUE, ALLOCATE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Small amounts are kept (bound leaves them small) to exercise the bucket rounding. At some
+    /// totals an issue of a few units reverts with an arithmetic panic, because the Reserve Fund's rest
+    /// would have to shrink; the engine discards those calls (they are the only reverts of this handler).
+    function issue(uint256 amount) external useTime {
+        amount = bound(amount, 1, MAX_ISSUE);
+        vm.prank(topAdmin);
+        token.issue(amount);
+        ghost_issued += amount;
+        _splitIssue(amount);
+    }
+
+    /// @dev The policy split of one issue, computed independently of the token.
+    function _splitIssue(uint256 amount) private {
+        uint16[4] memory bps = [uint16(4000), 2500, 1500, 1000];
+        uint256 assigned;
+        for (uint256 i; i < 4; ++i) {
+            uint256 share = amount * bps[i] / 10_000;
+            ghost_bucketIssued[i] += share;
+            assigned += share;
+        }
+        ghost_bucketIssued[4] += amount - assigned;
+        ++ghost_issues;
+    }
+
+    function allocate(uint256 bucketSeed, uint256 toSeed, uint256 amount) external useTime {
+        IWebexToken.Bucket bucket = IWebexToken.Bucket(bucketSeed % 5);
+        uint256 remaining = token.bucketRemaining(bucket);
+        if (remaining == 0) return;
+        amount = bound(amount, 1, remaining);
+        vm.prank(topAdmin);
+        token.allocate(bucket, _recipient(toSeed), amount);
+    }
+
+    function allocateBatch(uint256 bucketSeed, uint256 toSeed, uint256[3] calldata amounts) external useTime {
+        IWebexToken.Bucket bucket = IWebexToken.Bucket(bucketSeed % 5);
+        uint256 remaining = token.bucketRemaining(bucket);
+        address[] memory recipients = new address[](3);
+        uint256[] memory values = new uint256[](3);
+        uint256 total;
+        for (uint256 i; i < 3; ++i) {
+            recipients[i] = _recipient(toSeed >> (8 * i));
+            values[i] = bound(amounts[i], 0, remaining / 3);
+            total += values[i];
+        }
+        if (total == 0) return;
+        vm.prank(topAdmin);
+        token.allocateBatch(bucket, recipients, values);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    function actorCount() external pure returns (uint256) {
+        return ACTORS;
+    }
+
+    /// @notice Whether the model says `actor`'s Trader grant authorises now.
+    function isActive(address actor) external view returns (bool) {
+        return _isActive(actor);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                INTERNALS
+    //////////////////////////////////////////////////////////////*/
+
+    function _actor(uint256 seed) internal view returns (address) {
+        return actors[seed % ACTORS];
+    }
+
+    /// @dev An actor, or now and then the pool (a holder that receives without a grant).
+    function _recipient(uint256 seed) internal view returns (address) {
+        uint256 i = seed % (ACTORS + 1);
+        return i == ACTORS ? pool : actors[i];
+    }
+
+    function _isActive(address actor) internal view returns (bool) {
+        return currentTime < ghostGrant[actor].expiresAt;
+    }
+
+    function _isKeeperRenewable(address actor) internal view returns (bool) {
+        return _isActive(actor) && ghostGrant[actor].kind == IWebexToken.GrantKind.Extended;
+    }
+}
