@@ -1,0 +1,123 @@
+//! A connection to a node: the provider (HTTP or WebSocket, with retry and backoff on rate limits),
+//! the chain id, and the optional signer that sends transactions.
+
+use crate::{
+    error::{Error, Result},
+    signer::{LOCAL_CHAIN_IDS, SignerSource},
+};
+use alloy::{
+    network::EthereumWallet,
+    primitives::Address,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::client::ClientBuilder,
+    signers::local::PrivateKeySigner,
+    transports::layers::RetryBackoffLayer,
+};
+
+/// The default RPC endpoint: a local anvil.
+pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
+
+/// Retries of a rate-limited or dropped request before giving up, and the first backoff in ms.
+const RETRIES: u32 = 8;
+const BACKOFF_MS: u64 = 200;
+
+/// A connection to a node, with or without a signer.
+///
+/// ```no_run
+/// # async fn run() -> wbx_sdk::Result<()> {
+/// use wbx_sdk::{Connection, SignerSource};
+/// let conn = Connection::connect("http://127.0.0.1:8545", Some(&SignerSource::DevAccount(0))).await?;
+/// println!("chain {} as {:?}", conn.chain_id(), conn.sender());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Connection {
+    provider: DynProvider,
+    chain_id: u64,
+    url: String,
+    signer: Option<PrivateKeySigner>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The signer is shown by its address only: a key never reaches a log.
+        f.debug_struct("Connection")
+            .field("url", &self.url)
+            .field("chain_id", &self.chain_id)
+            .field("sender", &self.sender())
+            .finish()
+    }
+}
+
+impl Connection {
+    /// Connects to `url` (`http(s)://` or `ws(s)://`) and loads the signer, if any. A dev account is
+    /// refused unless the node is a local chain.
+    pub async fn connect(url: &str, signer: Option<&SignerSource>) -> Result<Self> {
+        let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
+        let client = ClientBuilder::default()
+            .layer(RetryBackoffLayer::new(RETRIES, BACKOFF_MS, u64::MAX))
+            .connect(url)
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        // A read-only provider first, to learn the chain before any key is loaded.
+        let reader = ProviderBuilder::new().connect_client(client.clone());
+        let chain_id = reader.get_chain_id().await.map_err(|e| unreachable(short(&e)))?;
+        let signer = signer.map(|s| s.resolve(chain_id)).transpose()?;
+        let provider = match &signer {
+            // Not the recommended fillers: their cached nonce manager hands out a nonce even when the
+            // gas estimate (run beside it) fails on a revert, and the next transaction then waits
+            // forever behind the gap. Here the nonce is the node's pending count at each send; the
+            // pipeline manages nonces itself when many transactions are in flight.
+            Some(s) => ProviderBuilder::new()
+                .disable_recommended_fillers()
+                .with_gas_estimation()
+                .with_simple_nonce_management()
+                .with_chain_id(chain_id)
+                .wallet(EthereumWallet::from(s.clone()))
+                .connect_client(client)
+                .erased(),
+            None => reader.erased(),
+        };
+        Ok(Self { provider, chain_id, url: url.to_string(), signer })
+    }
+
+    /// The provider, for anything the SDK does not wrap.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The chain id of the node.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// Whether the node is a local development chain.
+    pub fn is_local(&self) -> bool {
+        LOCAL_CHAIN_IDS.contains(&self.chain_id)
+    }
+
+    /// The RPC URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The address that signs transactions, if any.
+    pub fn sender(&self) -> Option<Address> {
+        self.signer.as_ref().map(|s| s.address())
+    }
+
+    /// The signer, for signing typed data (renewals, permits).
+    pub fn signer(&self) -> Option<&PrivateKeySigner> {
+        self.signer.as_ref()
+    }
+
+    /// The signer's address, or [`Error::NoSigner`].
+    pub fn require_sender(&self) -> Result<Address> {
+        self.sender().ok_or(Error::NoSigner)
+    }
+}
+
+/// The first line of a transport error: enough to say why a node is unreachable.
+fn short(e: &impl std::fmt::Display) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,205 @@
+//! Typed event queries over block ranges, and a live stream of new events.
+//!
+//! Ranges are fetched in chunks, several at once, and a chunk that the provider refuses (too many
+//! results, range too large) is split in halves until it passes, so a long range works on real
+//! providers as well as on anvil.
+
+use crate::{
+    client::Wbx,
+    error::{Error, Result},
+    names::Role,
+};
+use alloy::{
+    primitives::{Address, B256, TxHash},
+    providers::{DynProvider, Provider},
+    rpc::types::{Filter, Log},
+    sol_types::{SolEvent, SolEventInterface},
+};
+use futures::{Stream, StreamExt, TryStreamExt, stream};
+use std::{collections::BTreeSet, time::Duration};
+use wbx_contracts::{WbxPool::WbxPoolEvents, WebexToken, WebexToken::WebexTokenEvents};
+
+/// Blocks per `eth_getLogs` request to start with.
+pub const DEFAULT_CHUNK: u64 = 10_000;
+/// Requests in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// A decoded event of the token or the pool.
+#[derive(Debug, Clone)]
+pub enum WbxEvent {
+    /// An event of the token.
+    Token(WebexTokenEvents),
+    /// An event of the pool.
+    Pool(WbxPoolEvents),
+}
+
+/// A decoded event with where it happened.
+#[derive(Debug, Clone)]
+pub struct EventLog {
+    /// Block number.
+    pub block_number: u64,
+    /// Block hash (for reorg detection).
+    pub block_hash: B256,
+    /// Block timestamp, when the node includes it in logs.
+    pub block_timestamp: Option<u64>,
+    /// The transaction.
+    pub tx_hash: TxHash,
+    /// Position of the log in the block.
+    pub log_index: u64,
+    /// The emitting contract.
+    pub address: Address,
+    /// The event.
+    pub event: WbxEvent,
+}
+
+/// Decodes a log of `token` or `pool`; `None` for anything else.
+pub fn decode(log: &Log, token: Address, pool: Address) -> Option<EventLog> {
+    let event = if log.address() == token {
+        WbxEvent::Token(WebexTokenEvents::decode_log(&log.inner).ok()?.data)
+    } else if log.address() == pool {
+        WbxEvent::Pool(WbxPoolEvents::decode_log(&log.inner).ok()?.data)
+    } else {
+        return None;
+    };
+    Some(EventLog {
+        block_number: log.block_number?,
+        block_hash: log.block_hash?,
+        block_timestamp: log.block_timestamp,
+        tx_hash: log.transaction_hash?,
+        log_index: log.log_index?,
+        address: log.address(),
+        event,
+    })
+}
+
+/// Fetches the raw logs matching `filter` in `[from, to]`: `chunk` blocks per request,
+/// `concurrency` requests at once, in block order. A refused request is split until it passes.
+pub async fn fetch_logs(
+    provider: &DynProvider,
+    filter: &Filter,
+    from: u64,
+    to: u64,
+    chunk: u64,
+    concurrency: usize,
+) -> Result<Vec<Log>> {
+    if from > to {
+        return Ok(Vec::new());
+    }
+    let chunk = chunk.max(1);
+    let ranges =
+        (from..=to).step_by(chunk as usize).map(move |start| (start, (start + chunk - 1).min(to)));
+    let pages: Vec<Vec<Log>> = stream::iter(ranges)
+        .map(|(a, b)| fetch_range(provider, filter, a, b))
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    Ok(pages.into_iter().flatten().collect())
+}
+
+/// One range; on a refusal, the two halves (recursively).
+async fn fetch_range(
+    provider: &DynProvider,
+    filter: &Filter,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Log>> {
+    let mut pending = vec![(from, to)];
+    let mut out = Vec::new();
+    // Depth-first, lower half first, so the output stays in block order.
+    while let Some((a, b)) = pending.pop() {
+        match provider.get_logs(&filter.clone().from_block(a).to_block(b)).await {
+            Ok(logs) => out.extend(logs),
+            Err(e) if a < b && e.as_error_resp().is_some() => {
+                let mid = a + (b - a) / 2;
+                tracing::debug!(from = a, to = b, "provider refused the range; splitting it");
+                pending.push((mid + 1, b));
+                pending.push((a, mid));
+            }
+            Err(e) => return Err(Error::from_rpc(e)),
+        }
+    }
+    Ok(out)
+}
+
+impl Wbx {
+    /// A filter for every event of the token and the pool.
+    pub fn event_filter(&self) -> Filter {
+        Filter::new().address(vec![self.deployment().token, self.deployment().pool])
+    }
+
+    /// Every token and pool event in `[from, to]`, decoded, in chain order.
+    pub async fn events(&self, from: u64, to: u64) -> Result<Vec<EventLog>> {
+        let logs = fetch_logs(
+            self.provider(),
+            &self.event_filter(),
+            from,
+            to,
+            DEFAULT_CHUNK,
+            DEFAULT_CONCURRENCY,
+        )
+        .await?;
+        let (token, pool) = (self.deployment().token, self.deployment().pool);
+        Ok(logs.iter().filter_map(|l| decode(l, token, pool)).collect())
+    }
+
+    /// The decoded events of one type `E` of the token in `[from, to]`, with their logs.
+    pub async fn token_events<E: SolEvent>(&self, from: u64, to: u64) -> Result<Vec<(E, Log)>> {
+        let filter =
+            Filter::new().address(self.deployment().token).event_signature(E::SIGNATURE_HASH);
+        let logs =
+            fetch_logs(self.provider(), &filter, from, to, DEFAULT_CHUNK, DEFAULT_CONCURRENCY)
+                .await?;
+        logs.into_iter()
+            .map(|l| {
+                E::decode_log(&l.inner).map(|d| (d.data, l)).map_err(|e| Error::Abi(e.to_string()))
+            })
+            .collect()
+    }
+
+    /// A live stream of new events from block `from` on, polling every `interval`. It ends only
+    /// on an error the retry layer could not hide.
+    pub fn event_stream(
+        &self,
+        from: u64,
+        interval: Duration,
+    ) -> impl Stream<Item = Result<EventLog>> + '_ {
+        let state = (from, Vec::<EventLog>::new().into_iter());
+        stream::try_unfold(state, move |(mut next, mut buffered)| async move {
+            loop {
+                if let Some(ev) = buffered.next() {
+                    return Ok(Some((ev, (next, buffered))));
+                }
+                let head = self.provider().get_block_number().await?;
+                if head >= next {
+                    let events = self.events(next, head).await?;
+                    next = head + 1;
+                    buffered = events.into_iter();
+                } else {
+                    tokio::time::sleep(interval).await;
+                }
+            }
+        })
+    }
+}
+
+/// Every account ever granted `role` since deployment (candidates for "who holds it now").
+pub(crate) async fn grantees(wbx: &Wbx, role: Role) -> Result<Vec<Address>> {
+    let head = wbx.provider().get_block_number().await?;
+    let from = wbx.deployment().deploy_block;
+    let accounts: BTreeSet<Address> = if role.is_timed() {
+        wbx.token_events::<WebexToken::AccessGranted>(from, head)
+            .await?
+            .into_iter()
+            .filter(|(e, _)| e.role == role.id())
+            .map(|(e, _)| e.account)
+            .collect()
+    } else {
+        wbx.token_events::<WebexToken::RoleGranted>(from, head)
+            .await?
+            .into_iter()
+            .filter(|(e, _)| e.role == role.id())
+            .map(|(e, _)| e.account)
+            .collect()
+    };
+    Ok(accounts.into_iter().collect())
+}

@@ -1,0 +1,79 @@
+use alloy::primitives::Address;
+use wbx_sdk::{Amount, Bucket, Connection, Deployment, Error, Wbx};
+use wbx_testing::{Fixture, account, who};
+
+#[tokio::test]
+async fn deploys_with_policy_split_and_seeded_pool() {
+    let f = Fixture::new().await;
+    let d = f.admin.deployment().clone();
+    assert_eq!(d.chain_id, 31337);
+    assert_eq!(d.admin, wbx_testing::address(who::ADMIN));
+    assert_eq!(d.version, Wbx::expected_version());
+    assert_eq!(f.admin.version().await.unwrap(), Wbx::expected_version());
+
+    let buckets = f.admin.buckets().await.unwrap();
+    let shares: Vec<u16> = buckets.iter().map(|b| b.share_bps).collect();
+    assert_eq!(shares, [4000, 2500, 1500, 1000, 1000]);
+    let total = Amount::whole(1_000_000_000).raw();
+    for b in &buckets {
+        assert_eq!(
+            b.issued.raw(),
+            total * alloy::primitives::U256::from(b.share_bps)
+                / alloy::primitives::U256::from(10_000)
+        );
+    }
+    // Seeding took 1,000,000 from the Reserve Fund; the fixture paid 2,000 from Community Rewards.
+    let reserve = &buckets[Bucket::ReserveFund.index() as usize];
+    assert_eq!(reserve.released, Amount::whole(1_000_000));
+    assert_eq!(buckets[Bucket::CommunityRewards.index() as usize].released, Amount::whole(2000));
+
+    let pool = f.admin.pool_state().await.unwrap();
+    assert_eq!(pool.reserve_wbx, Amount::whole(1_000_000));
+    assert_eq!(pool.reserve_eth, Amount::whole(100));
+    assert_eq!(pool.fee_bps, 30);
+    // The deployer's temporary Trader grant was revoked after seeding.
+    let g = f.admin.grant_of(d.admin, wbx_sdk::Role::Trader).await.unwrap();
+    assert_eq!(g.status, wbx_sdk::GrantStatus::Revoked);
+}
+
+#[tokio::test]
+async fn record_round_trips_and_attach_checks_chain_and_code() {
+    let f = Fixture::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = Deployment::default_path(dir.path(), 31337);
+    f.admin.deployment().write(&path).unwrap();
+    let record = Deployment::read(&path).unwrap();
+    assert_eq!(&record, f.admin.deployment());
+
+    let conn = account(&f.anvil, who::TRADER).await;
+    Wbx::attach(conn.clone(), record.clone()).await.unwrap();
+
+    let mut other_chain = record.clone();
+    other_chain.chain_id = 1;
+    let err = Wbx::attach(conn.clone(), other_chain).await.unwrap_err();
+    assert!(matches!(err, Error::WrongChain { record: 1, node: 31337 }), "{err}");
+
+    let mut no_code = record;
+    no_code.token = Address::repeat_byte(0x42);
+    let err = Wbx::attach(conn, no_code).await.unwrap_err();
+    assert!(matches!(err, Error::NoCode { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn unreachable_rpc_is_named() {
+    let err = Connection::connect("http://127.0.0.1:1", None).await.unwrap_err();
+    assert!(matches!(err, Error::Unreachable { .. }), "{err}");
+    assert!(err.to_string().contains("127.0.0.1:1"), "{err}");
+}
+
+#[tokio::test]
+async fn dev_account_refused_on_non_local_chain() {
+    let anvil = wbx_testing::anvil().chain_id(5u64).spawn();
+    let err = Connection::connect(&anvil.endpoint(), Some(&wbx_sdk::SignerSource::DevAccount(0)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Signer(wbx_sdk::SignerError::DevAccountNotLocal { chain_id: 5 })),
+        "{err}"
+    );
+}

@@ -1,0 +1,168 @@
+//! Every error path: the contracts' custom errors decoded with their fields, and node errors mapped
+//! to named variants.
+
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Address, U256},
+    providers::{Provider, ext::AnvilApi},
+    rpc::types::TransactionRequest,
+};
+use wbx_sdk::{
+    Amount, Bucket, Connection, Error, GrantKind, Revert, Role, SignerSource,
+    contracts::WebexToken::WebexTokenErrors as T,
+};
+use wbx_testing::{Fixture, address, who};
+
+fn token_error(err: &Error) -> &T {
+    match err.revert() {
+        Some(Revert::Token(e)) => e,
+        other => panic!("expected a token error, got {other:?} from {err}"),
+    }
+}
+
+#[tokio::test]
+async fn custom_errors_decode_with_their_fields() {
+    let f = Fixture::new().await;
+    let stranger = f.as_account(who::STRANGER).await;
+    let trader = f.as_account(who::TRADER).await;
+    let (s, t) = (address(who::STRANGER), address(who::TRADER));
+
+    // Missing grant: OpenZeppelin's error, with the role.
+    let err = stranger.transfer(t, Amount::whole(1)).await.unwrap_err();
+    match token_error(&err) {
+        T::AccessControlUnauthorizedAccount(e) => {
+            assert_eq!((e.account, e.neededRole), (s, Role::Trader.id()));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("does not hold the trader role"), "{err}");
+
+    // Balance.
+    let err = trader.transfer(s, Amount::whole(5000)).await.unwrap_err();
+    match token_error(&err) {
+        T::ERC20InsufficientBalance(e) => {
+            assert_eq!(
+                (e.sender, e.balance, e.needed),
+                (t, Amount::whole(1000).raw(), Amount::whole(5000).raw())
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Allowance.
+    let other = f.as_account(who::TRADER_EXT).await;
+    let err = other.transfer_from(t, s, Amount::whole(1)).await.unwrap_err();
+    assert!(
+        matches!(token_error(&err), T::ERC20InsufficientAllowance(e) if e.needed == Amount::whole(1).raw())
+    );
+    assert!(err.to_string().contains("approve"), "{err}");
+
+    // Bucket exhausted.
+    let remaining = f.admin.bucket(Bucket::CommunityRewards).await.unwrap().remaining;
+    let too_much = Amount::from_raw(remaining.raw() + U256::from(1));
+    let err = f.admin.allocate(Bucket::CommunityRewards, s, too_much).await.unwrap_err();
+    match token_error(&err) {
+        T::WbxInsufficientBucket(e) => {
+            assert_eq!(e.bucket, Bucket::CommunityRewards.index());
+            assert_eq!((e.remaining, e.needed), (remaining.raw(), too_much.raw()));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Separation of duties.
+    let err = f
+        .admin
+        .grant(address(who::DEVELOPER), Role::Trader, GrantKind::Standard)
+        .await
+        .unwrap_err();
+    assert!(matches!(token_error(&err), T::WbxConflictingRole(_)), "{err}");
+
+    // Pause.
+    f.admin.pause().await.unwrap();
+    let err = trader.transfer(s, Amount::whole(1)).await.unwrap_err();
+    assert!(matches!(token_error(&err), T::EnforcedPause(_)), "{err}");
+    f.admin.unpause().await.unwrap();
+
+    // A developer cannot move tokens, an auditor cannot issue.
+    let auditor = f.as_account(who::AUDITOR).await;
+    let err = auditor.issue(Amount::whole(1)).await.unwrap_err();
+    assert!(
+        matches!(token_error(&err), T::AccessControlUnauthorizedAccount(e) if e.neededRole == Role::Admin.id())
+    );
+}
+
+#[tokio::test]
+async fn node_errors_map_to_named_variants() {
+    let f = Fixture::new().await;
+    let p = f.admin.provider();
+
+    // Insufficient funds: a key with no ETH.
+    let poor = SignerSource::PrivateKey(wbx_sdk::Secret::new(
+        "0x0000000000000000000000000000000000000000000000000000000000000bad",
+    ));
+    let conn = Connection::connect(&f.anvil.endpoint(), Some(&poor)).await.unwrap();
+    let req = TransactionRequest::default()
+        .with_to(address(who::TRADER))
+        .with_value(U256::from(1u64) << 60);
+    let err = Error::from_rpc(conn.provider().send_transaction(req).await.unwrap_err());
+    assert!(matches!(err, Error::InsufficientFunds { .. }), "{err}");
+
+    // Nonce too low: the admin already used nonce 0.
+    let req = TransactionRequest::default()
+        .with_to(address(who::TRADER))
+        .with_nonce(0)
+        .with_gas_limit(21_000);
+    let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
+    assert!(matches!(err, Error::NonceTooLow { .. }), "{err}");
+
+    // Max fee below the base fee.
+    p.anvil_set_next_block_base_fee_per_gas(100_000_000_000).await.unwrap();
+    p.anvil_mine(Some(1), None).await.unwrap();
+    let req = TransactionRequest::default()
+        .with_to(address(who::TRADER))
+        .with_gas_limit(21_000)
+        .with_max_fee_per_gas(1_000_000_000)
+        .with_max_priority_fee_per_gas(1);
+    let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
+    assert!(matches!(err, Error::FeeBelowBaseFee { .. }), "{err}");
+
+    // A revert without data: the pool takes no plain ETH.
+    let req =
+        TransactionRequest::default().with_to(f.admin.deployment().pool).with_value(U256::from(1));
+    let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
+    assert!(matches!(err, Error::Revert(Revert::Empty)), "{err}");
+    assert!(!err.to_string().is_empty() && err.to_string() != "execution reverted");
+}
+
+#[tokio::test]
+async fn replacement_underpriced_is_named() {
+    let anvil = wbx_testing::anvil().arg("--no-mining").spawn();
+    let conn = wbx_testing::account(&anvil, 0).await;
+    let p = conn.provider();
+    let tx = |to: Address| {
+        TransactionRequest::default()
+            .with_to(to)
+            .with_nonce(0)
+            .with_gas_limit(21_000)
+            .with_max_fee_per_gas(10_000_000_000)
+            .with_max_priority_fee_per_gas(1_000_000_000)
+    };
+    let _pending = p.send_transaction(tx(address(1))).await.unwrap();
+    let err = Error::from_rpc(p.send_transaction(tx(address(2))).await.unwrap_err());
+    assert!(matches!(err, Error::ReplacementUnderpriced { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn a_refused_transaction_leaves_no_nonce_gap() {
+    let f = Fixture::new().await;
+    // Refused at the gas estimate: nothing is sent...
+    let err = f
+        .admin
+        .grant(address(who::DEVELOPER), Role::Trader, GrantKind::Standard)
+        .await
+        .unwrap_err();
+    assert!(err.revert().is_some(), "{err}");
+    // ...so the next transaction is mined at once instead of waiting behind a gap.
+    let admin = f.admin.clone().with_receipt_timeout(std::time::Duration::from_secs(5));
+    admin.pause().await.unwrap();
+}

@@ -1,0 +1,113 @@
+//! Test support for WBX: real anvil nodes started from the project's pinned toolchain
+//! (`node_modules/.bin/anvil`, installed by `npm ci`), a deployed fixture with one account per
+//! role, and anvil's time travel. Each test gets its own node, so tests run in parallel.
+
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::Address,
+    providers::ext::AnvilApi,
+};
+use std::path::PathBuf;
+use wbx_sdk::{Connection, DeployConfig, GrantKind, Role, SignerSource, Wbx, deploy};
+
+/// The workspace root (where `package.json` and `foundry.toml` are).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// The pinned anvil binary.
+pub fn anvil_path() -> PathBuf {
+    let path = workspace_root().join("node_modules/.bin/anvil");
+    assert!(
+        path.exists(),
+        "anvil is not installed at {}: run `npm ci` (or scripts/test)",
+        path.display()
+    );
+    path
+}
+
+/// An anvil builder on the pinned binary, on a free port.
+pub fn anvil() -> Anvil {
+    Anvil::at(anvil_path())
+}
+
+/// A fresh anvil node; it stops when the instance is dropped.
+pub fn spawn_anvil() -> AnvilInstance {
+    anvil().spawn()
+}
+
+/// Anvil's dev account `n` as a connection to `anvil`.
+pub async fn account(anvil: &AnvilInstance, n: u32) -> Connection {
+    Connection::connect(&anvil.endpoint(), Some(&SignerSource::DevAccount(n)))
+        .await
+        .expect("connect to anvil")
+}
+
+/// The address of anvil's dev account `n`.
+pub fn address(n: u32) -> Address {
+    wbx_sdk::signer::dev_account(n).expect("dev account").address()
+}
+
+/// Who is who in [`Fixture`]: anvil dev account indices.
+pub mod who {
+    /// Top admin and deployer.
+    pub const ADMIN: u32 = 0;
+    /// Standard Trader grant.
+    pub const TRADER: u32 = 1;
+    /// Extended Trader grant.
+    pub const TRADER_EXT: u32 = 2;
+    /// Standard Auditor grant.
+    pub const AUDITOR: u32 = 3;
+    /// Standard Developer grant.
+    pub const DEVELOPER: u32 = 4;
+    /// The keeper service account.
+    pub const KEEPER: u32 = 5;
+    /// No role.
+    pub const STRANGER: u32 = 6;
+}
+
+/// A node with WBX deployed (pool seeded) and one account per role, each funded with 1,000 WBX
+/// when it may hold tokens.
+pub struct Fixture {
+    /// The node; dropping the fixture stops it.
+    pub anvil: AnvilInstance,
+    /// The deployment as the top admin.
+    pub admin: Wbx,
+}
+
+impl Fixture {
+    /// Starts a node and deploys.
+    pub async fn new() -> Self {
+        let anvil = spawn_anvil();
+        let conn = account(&anvil, who::ADMIN).await;
+        let admin = deploy(&conn, &DeployConfig::default()).await.expect("deploy");
+        let grants = [
+            (who::TRADER, Role::Trader, GrantKind::Standard),
+            (who::TRADER_EXT, Role::Trader, GrantKind::Extended),
+            (who::AUDITOR, Role::Auditor, GrantKind::Standard),
+            (who::DEVELOPER, Role::Developer, GrantKind::Standard),
+            (who::KEEPER, Role::Keeper, GrantKind::Extended),
+        ];
+        for (n, role, kind) in grants {
+            admin.grant(address(n), role, kind).await.expect("grant");
+        }
+        let payouts: Vec<_> = [who::TRADER, who::TRADER_EXT]
+            .iter()
+            .map(|n| (address(*n), wbx_sdk::Amount::whole(1000)))
+            .collect();
+        admin.allocate_batch(wbx_sdk::Bucket::CommunityRewards, &payouts).await.expect("fund");
+        Self { anvil, admin }
+    }
+
+    /// The deployment as anvil's dev account `n`.
+    pub async fn as_account(&self, n: u32) -> Wbx {
+        self.admin.with_connection(account(&self.anvil, n).await)
+    }
+
+    /// Moves the chain's clock forward by `seconds` and mines a block.
+    pub async fn advance(&self, seconds: u64) {
+        let p = self.admin.provider();
+        p.anvil_increase_time(seconds).await.expect("increase time");
+        p.anvil_mine(Some(1), None).await.expect("mine");
+    }
+}

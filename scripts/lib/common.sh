@@ -1,0 +1,65 @@
+# Shared shell helpers for scripts/*: the pinned toolchain, free ports, a throwaway anvil.
+# Sourced, not run.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN="$ROOT/node_modules/.bin"
+export PATH="$BIN:$PATH"
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the pinned npm toolchain (forge, anvil, cast, solcjs, OpenZeppelin) when it is missing or
+# older than package-lock.json. Only the npm registry is contacted.
+ensure_toolchain() {
+  command -v node >/dev/null || die "node is not installed: install Node.js 20+ (apt-get install nodejs npm)"
+  local stamp="$ROOT/node_modules/.wbx-lock"
+  if [[ ! -x "$BIN/forge" || ! -f "$stamp" ]] || ! cmp -s "$ROOT/package-lock.json" "$stamp"; then
+    log "installing the pinned toolchain (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci failed (see above)"
+    [[ -x "$BIN/forge" && -x "$BIN/anvil" && -x "$BIN/cast" ]] || die "npm ci did not install forge/anvil/cast"
+    cp "$ROOT/package-lock.json" "$stamp"
+  fi
+}
+
+# Prints a TCP port that is free on loopback right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts anvil on $1 (extra anvil flags after it), stops it when the calling script exits, and waits
+# until it answers. Sets ANVIL_PID.
+start_anvil() {
+  local port=$1
+  shift
+  "$BIN/anvil" --port "$port" --silent "$@" &
+  ANVIL_PID=$!
+  trap 'kill "$ANVIL_PID" 2>/dev/null || true; wait "$ANVIL_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 100); do
+    if "$BIN/cast" chain-id --rpc-url "http://127.0.0.1:$port" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  die "anvil did not start on port $port"
+}
+
+SLITHER_VERSION=0.11.6
+
+# Installs slither (PyPI) into .venv, pinned, when it is missing.
+ensure_slither() {
+  local venv="$ROOT/.venv"
+  if [[ ! -x "$venv/bin/slither" ]] || ! "$venv/bin/pip" show slither-analyzer 2>/dev/null | grep -q "^Version: $SLITHER_VERSION$"; then
+    log "installing slither-analyzer $SLITHER_VERSION into .venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "slither-analyzer==$SLITHER_VERSION" >&2 \
+      || die "pip could not install slither-analyzer $SLITHER_VERSION"
+  fi
+}
+
+# Runs one named step of a gate, timing it; stops the script on failure.
+step() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  log "$name"
+  "$@" || die "step failed: $name"
+  printf '    (%ss)\n' $((SECONDS - start)) >&2
+}
