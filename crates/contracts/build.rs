@@ -54,11 +54,12 @@ fn main() {
         .build::<SolcLanguage>()
         .expect("project paths");
 
-    let mut settings = Settings::default();
-    settings.optimizer =
-        Optimizer { enabled: Some(true), runs: Some(OPTIMIZER_RUNS), details: None };
-    settings.evm_version = Some(EvmVersion::Prague);
-    settings.metadata = Some(SettingsMetadata::new(BytecodeHash::None, false));
+    let settings = Settings {
+        optimizer: Optimizer { enabled: Some(true), runs: Some(OPTIMIZER_RUNS), details: None },
+        evm_version: Some(EvmVersion::Prague),
+        metadata: Some(SettingsMetadata::new(BytecodeHash::None, false)),
+        ..Default::default()
+    };
     let (major, minor, patch) = SOLC_VERSION;
     let solc = Solc::new_with_version(&wrapper, semver::Version::new(major, minor, patch));
     let project = ProjectBuilder::<SolcCompiler, ConfigurableArtifacts>::new(Default::default())

@@ -35,7 +35,10 @@ async fn main() -> eyre::Result<()> {
     let payouts: Vec<_> = recipients.iter().map(|r| (*r, Amount::whole(1))).collect();
     f.admin.allocate_batch(Bucket::CommunityRewards, &payouts).await?;
     let request = |i: usize| {
-        let call = WebexToken::transferCall { to: recipients[i % recipients.len()], value: Amount::whole(1).raw() };
+        let call = WebexToken::transferCall {
+            to: recipients[i % recipients.len()],
+            value: Amount::whole(1).raw(),
+        };
         TransactionRequest::default().with_to(token).with_input(call.abi_encode())
     };
 
@@ -71,7 +74,9 @@ async fn main() -> eyre::Result<()> {
             .gas_limit(gas)
             .max_fee_per_gas(fees.max_fee_per_gas)
             .max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-        let env = <EthereumWallet as NetworkWallet<alloy::network::Ethereum>>::sign_request(&wallet, req).await?;
+        let env =
+            <EthereumWallet as NetworkWallet<alloy::network::Ethereum>>::sign_request(&wallet, req)
+                .await?;
         raws.push(env.encoded_2718());
     }
     let start = Instant::now();

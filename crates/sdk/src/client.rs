@@ -253,7 +253,7 @@ impl Wbx {
             .block(BlockId::number(block.saturating_sub(1)))
             .await
         {
-            Err(e) => Error::from_rpc(e).revert().cloned(),
+            Err(e) => Error::from_rpc(e).revert().cloned().map(Box::new),
             Ok(_) => None,
         };
         Err(Error::TxReverted { hash: receipt.transaction_hash, block, reason })
@@ -355,7 +355,7 @@ impl Wbx {
 
     /// Releases `amount` from `bucket` to `to`. Admin only.
     pub async fn allocate(&self, bucket: Bucket, to: Address, amount: Amount) -> Result<Sent> {
-        self.send(self.token.allocate(bucket.index().into(), to, amount.raw())).await
+        self.send(self.token.allocate(bucket.index(), to, amount.raw())).await
     }
 
     /// Releases to many recipients from `bucket` in one transaction. Admin only.
@@ -365,7 +365,7 @@ impl Wbx {
         payouts: &[(Address, Amount)],
     ) -> Result<Sent> {
         let (to, amounts): (Vec<_>, Vec<_>) = payouts.iter().map(|(a, m)| (*a, m.raw())).unzip();
-        self.send(self.token.allocateBatch(bucket.index().into(), to, amounts)).await
+        self.send(self.token.allocateBatch(bucket.index(), to, amounts)).await
     }
 
     /// All five buckets, in policy order.
@@ -397,7 +397,7 @@ impl Wbx {
         if role == Role::Keeper {
             return self.send(self.token.grantRole(role.id(), account)).await;
         }
-        self.send(self.token.grantAccess(account, role.id(), kind.index().into())).await
+        self.send(self.token.grantAccess(account, role.id(), kind.index())).await
     }
 
     /// Revokes `account`'s grant of `role`, effective at once. Admin only.
@@ -634,10 +634,7 @@ impl Wbx {
 
     /// Simulates a call without sending it: `Ok` if it would succeed, the decoded revert if not.
     pub async fn simulate<D: CallDecoder>(&self, call: CallBuilder<&DynProvider, D>) -> Result<()> {
-        call.call_raw().await.map(|_| ()).map_err(|e| match Error::from(e) {
-            Error::Revert(r) => Error::Revert(r),
-            other => other,
-        })
+        call.call_raw().await.map(|_| ()).map_err(Error::from)
     }
 }
 

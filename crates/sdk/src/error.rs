@@ -20,7 +20,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The contract refused the call; the reason is decoded.
     #[error("{0}")]
-    Revert(#[from] Revert),
+    Revert(Box<Revert>),
     /// The account cannot pay for gas (and value).
     #[error("insufficient ETH for gas: the sender cannot pay gas x max fee + value ({message})")]
     InsufficientFunds {
@@ -55,7 +55,7 @@ pub enum Error {
         /// Its block.
         block: u64,
         /// Why, when a replay could tell.
-        reason: Option<Revert>,
+        reason: Option<Box<Revert>>,
     },
     /// The RPC endpoint did not answer.
     #[error(
@@ -120,7 +120,7 @@ impl Error {
     pub fn revert(&self) -> Option<&Revert> {
         match self {
             Self::Revert(r) => Some(r),
-            Self::TxReverted { reason, .. } => reason.as_ref(),
+            Self::TxReverted { reason, .. } => reason.as_deref(),
             _ => None,
         }
     }
@@ -138,7 +138,7 @@ impl Error {
     pub fn from_rpc(e: TransportError) -> Self {
         if let Some(payload) = e.as_error_resp() {
             if let Some(data) = payload.as_revert_data() {
-                return Self::Revert(Revert::decode(&data));
+                return Self::Revert(Box::new(Revert::decode(&data)));
             }
             let message = payload.message.to_string();
             let lower = message.to_lowercase();
@@ -157,10 +157,16 @@ impl Error {
                 return Self::FeeBelowBaseFee { message };
             }
             if lower.contains("execution reverted") || lower.contains("revert") {
-                return Self::Revert(Revert::Empty);
+                return Self::Revert(Box::new(Revert::Empty));
             }
         }
         Self::Rpc(e)
+    }
+}
+
+impl From<Revert> for Error {
+    fn from(r: Revert) -> Self {
+        Self::Revert(Box::new(r))
     }
 }
 

@@ -130,7 +130,7 @@ async fn node_errors_map_to_named_variants() {
     let req =
         TransactionRequest::default().with_to(f.admin.deployment().pool).with_value(U256::from(1));
     let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
-    assert!(matches!(err, Error::Revert(Revert::Empty)), "{err}");
+    assert!(matches!(err.revert(), Some(Revert::Empty)), "{err}");
     assert!(!err.to_string().is_empty() && err.to_string() != "execution reverted");
 }
 

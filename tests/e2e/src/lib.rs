@@ -1,0 +1,1 @@
+//! End-to-end tests of WBX across its parts; the tests live in `tests/it`.
