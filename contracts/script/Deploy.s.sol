@@ -14,7 +14,7 @@ import {WbxRoles} from "../src/libraries/WbxRoles.sol";
 /// (or `--account NAME`). The broadcaster becomes the top admin. Settings come from the environment:
 /// `WBX_INITIAL_SUPPLY` (smallest units, default 1e9 WBX), `WBX_ADMIN_DELAY` (seconds, default 1 day),
 /// `WBX_POOL_FEE_BPS` (default 30), `WBX_SEED_WBX` and `WBX_SEED_ETH` (smallest units, default
-/// 1,000,000 WBX and 100 ETH; 0 skips seeding), `WBX_DEPLOYMENT` (record path).
+/// 1,000,000 WBX and 100 ETH; 0 skips seeding), `WBX_DEPLOYMENT` (record path, under `deployments/`).
 contract Deploy {
     Vm private constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 

@@ -8,9 +8,10 @@ use wbx_testing::{account, spawn_anvil, who, workspace_root};
 #[tokio::test]
 async fn forge_script_deployment_is_read_by_the_sdk() {
     let anvil = spawn_anvil();
-    let dir = tempfile::tempdir().unwrap();
-    let record_path = dir.path().join("31337.json");
     let root = workspace_root();
+    // Forge may write only under deployments/ (foundry.toml's fs_permissions).
+    let record_path = root.join("deployments").join(format!("e2e-{}.json", std::process::id()));
+    let _cleanup = RemoveOnDrop(record_path.clone());
     // Anvil's public dev mnemonic, account 0: no private key on the command line.
     let status = Command::new(root.join("node_modules/.bin/forge"))
         .args(["script", "contracts/script/Deploy.s.sol", "--broadcast", "--silent", "--rpc-url"])
@@ -48,4 +49,12 @@ async fn forge_script_deployment_is_read_by_the_sdk() {
     let head = alloy::providers::Provider::get_block_number(wbx.provider()).await.unwrap();
     let events = wbx.events(record.deploy_block, head).await.unwrap();
     assert!(!events.is_empty());
+}
+
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
