@@ -21,7 +21,12 @@ async fn main() -> eyre::Result<()> {
     let d = admin.deployment();
     println!("   token {} pool {} (block {})", d.token, d.pool, d.deploy_block);
     for b in admin.buckets().await? {
-        println!("   {:<26} {:>5.2}%  {:>14} WBX", b.bucket.title(), b.share_bps as f64 / 100.0, b.remaining);
+        println!(
+            "   {:<26} {:>5.2}%  {:>14} WBX",
+            b.bucket.title(),
+            b.share_bps as f64 / 100.0,
+            b.remaining
+        );
     }
 
     let (alice, bob) = (dev_account(1)?.address(), dev_account(2)?.address());
@@ -32,7 +37,11 @@ async fn main() -> eyre::Result<()> {
     let alice_wbx: Wbx = admin.with_connection(Connection::connect(&url, Some(&as_dev(1))).await?);
     println!("3. alice sends bob 250.5 WBX");
     alice_wbx.transfer(bob, "250.5".parse()?).await?;
-    println!("   alice {} WBX, bob {} WBX", alice_wbx.balance_of(alice).await?, alice_wbx.balance_of(bob).await?);
+    println!(
+        "   alice {} WBX, bob {} WBX",
+        alice_wbx.balance_of(alice).await?,
+        alice_wbx.balance_of(bob).await?
+    );
 
     println!("4. alice buys WBX with 0.5 ETH, 1% slippage");
     let quote = alice_wbx.quote(Side::Buy, "0.5".parse()?, 100).await?;
