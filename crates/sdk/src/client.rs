@@ -230,8 +230,12 @@ impl Wbx {
     pub async fn send<D: CallDecoder>(&self, call: CallBuilder<&DynProvider, D>) -> Result<Sent> {
         self.sender()?;
         let request = call.as_ref().clone();
-        let pending = call.send().await?;
-        let receipt = pending.with_timeout(Some(self.receipt_timeout)).get_receipt().await?;
+        let hash = *call.send().await?.tx_hash();
+        // Our own polling (20 ms, backing off to 500 ms) rather than alloy's block heartbeat, whose
+        // 250 ms interval dominates the latency of every send on a fast local chain.
+        let receipt =
+            crate::pipeline::wait_receipt_within(self.provider(), hash, self.receipt_timeout)
+                .await?;
         self.check_receipt(receipt, request).await
     }
 

@@ -565,4 +565,45 @@ mod tests {
         assert!(matches!(Revert::decode(&[]), Revert::Empty));
         assert!(matches!(Revert::decode(&[1, 2, 3, 4]), Revert::Unknown(_)));
     }
+
+    /// Every custom error of both contracts decodes to itself and has a message of its own (not
+    /// the generic fallback), so a new error added to a contract cannot reach users unexplained.
+    #[test]
+    fn every_contract_error_decodes_and_is_explained() {
+        use wbx_contracts::WbxPool::WbxPoolErrors;
+        // Zero-valued arguments decode for every static parameter list.
+        let mut data = vec![0u8; 4 + 32 * 6];
+        // OpenZeppelin internals that a call to WBX never surfaces keep the generic message.
+        let internal = [
+            "ECDSAInvalidSignature",
+            "ECDSAInvalidSignatureLength",
+            "ECDSAInvalidSignatureS",
+            "InvalidAccountNonce",
+            "InvalidShortString",
+            "StringTooLong",
+            "SafeCastOverflowedUintDowncast",
+            "AccessControlInvalidDefaultAdmin",
+            "SafeERC20FailedOperation",
+            "InsufficientBalance",
+        ];
+        let mut checked = 0;
+        for selector in WebexTokenErrors::SELECTORS.iter().chain(WbxPoolErrors::SELECTORS) {
+            data[..4].copy_from_slice(selector);
+            let r = Revert::decode(&data);
+            let name = r.name();
+            if name == "StringTooLong" {
+                continue; // a dynamic string: zero words are not a valid encoding
+            }
+            assert_eq!(r.selector(), Some(*selector), "{name} did not decode to itself");
+            let text = r.to_string();
+            if !internal.contains(&name.as_str()) {
+                assert!(
+                    !text.contains("reverted with"),
+                    "{name} has no message of its own: {text}"
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 40, "only {checked} errors checked");
+    }
 }

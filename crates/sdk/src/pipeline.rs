@@ -1,9 +1,12 @@
 //! Sending many transactions from one signer at once: nonces assigned locally, fees read once,
-//! every transaction signed locally and in flight before the first receipt is awaited, and each
-//! send retried with backoff on transient RPC errors.
+//! every transaction signed locally, up to a window of them in flight before the first is mined,
+//! and each send retried with backoff on transient RPC errors.
 //!
 //! Signing locally gives each transaction its hash before it is sent, so a retried send that had in
-//! fact reached the node ("already known", "nonce too low") is recognised, not sent twice.
+//! fact reached the node ("already known", "nonce too low") is recognised, not sent twice, and a
+//! transaction the node dropped can be broadcast again unchanged: the same nonce and hash, so it is
+//! mined at most once. The window bounds what waits in the node's pool (anvil slows to a halt with
+//! thousands of pending transactions from one sender, and real nodes cap them per account).
 
 use crate::{
     connection::Connection,
@@ -12,17 +15,32 @@ use crate::{
 use alloy::{
     eips::Encodable2718,
     network::{EthereumWallet, NetworkWallet, TransactionBuilder},
-    primitives::TxHash,
-    providers::Provider,
+    primitives::{Address, Bytes, TxHash},
+    providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
 };
 use futures::{StreamExt, TryStreamExt, stream};
 use std::time::Duration;
 
-/// Sends in flight at once.
+/// Sends (and estimates) in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Unmined transactions allowed in flight at once.
+pub const DEFAULT_WINDOW: usize = 512;
 const MAX_ATTEMPTS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// With no progress for this long, the oldest unmined transaction is broadcast again.
+const STALL: Duration = Duration::from_secs(2);
+
+/// A signed transaction, ready to broadcast (again).
+#[derive(Debug, Clone)]
+pub struct SignedTx {
+    /// Its nonce.
+    pub nonce: u64,
+    /// Its hash.
+    pub hash: TxHash,
+    /// The EIP-2718 encoding.
+    pub raw: Bytes,
+}
 
 /// A batch sender for one signer.
 ///
@@ -35,11 +53,13 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub struct Pipeline {
     conn: Connection,
+    sender: Address,
     wallet: EthereumWallet,
     next_nonce: u64,
     max_fee: u128,
     priority_fee: u128,
     concurrency: usize,
+    window: usize,
 }
 
 impl Pipeline {
@@ -54,11 +74,13 @@ impl Pipeline {
         )?;
         Ok(Self {
             conn: conn.clone(),
+            sender,
             wallet: EthereumWallet::from(signer),
             next_nonce: nonce,
             max_fee: fees.max_fee_per_gas,
             priority_fee: fees.max_priority_fee_per_gas,
             concurrency: DEFAULT_CONCURRENCY,
+            window: DEFAULT_WINDOW,
         })
     }
 
@@ -68,22 +90,27 @@ impl Pipeline {
         self
     }
 
+    /// Sets how many unmined transactions may be in flight at once.
+    pub fn window(mut self, n: usize) -> Self {
+        self.window = n.max(1);
+        self
+    }
+
     /// The nonce the next transaction will get.
     pub fn next_nonce(&self) -> u64 {
         self.next_nonce
     }
 
-    /// Estimates gas (concurrently), assigns nonces in order, signs and sends every request.
-    /// Returns the hashes in request order. A request without a gas limit is estimated.
-    pub async fn submit(&mut self, requests: Vec<TransactionRequest>) -> Result<Vec<TxHash>> {
-        let sender = self.conn.require_sender()?;
-        let chain_id = self.conn.chain_id();
+    /// Estimates gas where a request has no limit (concurrently), assigns nonces in order and signs.
+    /// Nothing is sent.
+    pub async fn sign(&mut self, requests: Vec<TransactionRequest>) -> Result<Vec<SignedTx>> {
+        let (sender, chain_id) = (self.sender, self.conn.chain_id());
         let provider = self.conn.provider().clone();
         let first = self.next_nonce;
+        let (max_fee, priority_fee) = (self.max_fee, self.priority_fee);
         let prepared: Vec<TransactionRequest> = stream::iter(requests.into_iter().enumerate())
             .map(|(i, req)| {
                 let provider = provider.clone();
-                let (max_fee, priority_fee) = (self.max_fee, self.priority_fee);
                 async move {
                     let mut req = req
                         .from(sender)
@@ -102,10 +129,8 @@ impl Pipeline {
             .buffered(self.concurrency)
             .try_collect()
             .await?;
-        self.next_nonce = first + prepared.len() as u64;
-
         let mut signed = Vec::with_capacity(prepared.len());
-        for req in prepared {
+        for (i, req) in prepared.into_iter().enumerate() {
             let envelope =
                 <EthereumWallet as NetworkWallet<alloy::network::Ethereum>>::sign_request(
                     &self.wallet,
@@ -113,20 +138,59 @@ impl Pipeline {
                 )
                 .await
                 .map_err(|e| Error::Other(format!("signing failed: {e}")))?;
-            signed.push((*envelope.tx_hash(), envelope.encoded_2718()));
+            signed.push(SignedTx {
+                nonce: first + i as u64,
+                hash: *envelope.tx_hash(),
+                raw: envelope.encoded_2718().into(),
+            });
         }
-        stream::iter(signed)
-            .map(|(hash, raw)| {
-                let provider = provider.clone();
-                async move { send_raw_with_retry(&provider, hash, &raw).await.map(|_| hash) }
-            })
-            .buffered(self.concurrency)
-            .try_collect()
-            .await
+        self.next_nonce = first + signed.len() as u64;
+        Ok(signed)
     }
 
-    /// Waits until every transaction is mined and returns the receipts in order.
-    pub async fn confirm(&self, hashes: &[TxHash]) -> Result<Vec<TransactionReceipt>> {
+    /// Broadcasts signed transactions (consecutive nonces, in order) keeping at most the window
+    /// unmined, and returns when all are mined. A stalled gap is broadcast again.
+    pub async fn send_signed(&self, txs: &[SignedTx]) -> Result<()> {
+        let Some(first) = txs.first().map(|t| t.nonce) else { return Ok(()) };
+        let provider = self.conn.provider();
+        let end = first + txs.len() as u64;
+        let mut sent = 0usize;
+        let mut mined = self.mined_nonce().await?;
+        let mut last_progress = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(10);
+        while mined < end {
+            // Fill the window.
+            let in_flight = (first + sent as u64).saturating_sub(mined.max(first)) as usize;
+            let room = self.window.saturating_sub(in_flight).min(txs.len() - sent);
+            if room > 0 {
+                stream::iter(&txs[sent..sent + room])
+                    .map(|tx| send_raw_with_retry(provider, tx.hash, &tx.raw))
+                    .buffered(self.concurrency)
+                    .try_collect::<Vec<()>>()
+                    .await?;
+                sent += room;
+                delay = Duration::from_millis(10);
+                continue;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(200));
+            let now_mined = self.mined_nonce().await?;
+            if now_mined > mined {
+                mined = now_mined;
+                last_progress = tokio::time::Instant::now();
+            } else if last_progress.elapsed() > STALL {
+                // The node lost the oldest one (or never mined it): the same bytes again.
+                let gap = &txs[(mined.max(first) - first) as usize];
+                tracing::warn!(nonce = gap.nonce, hash = %gap.hash, "no progress; broadcasting the oldest unmined transaction again");
+                send_raw_with_retry(provider, gap.hash, &gap.raw).await?;
+                last_progress = tokio::time::Instant::now();
+            }
+        }
+        Ok(())
+    }
+
+    /// The receipts of mined transactions, in order.
+    pub async fn receipts(&self, hashes: &[TxHash]) -> Result<Vec<TransactionReceipt>> {
         let provider = self.conn.provider().clone();
         stream::iter(hashes.iter().copied())
             .map(|hash| {
@@ -138,21 +202,23 @@ impl Pipeline {
             .await
     }
 
-    /// [`Self::submit`] then [`Self::confirm`].
+    /// Signs, sends within the window, and returns every receipt in request order.
     pub async fn run(
         &mut self,
         requests: Vec<TransactionRequest>,
     ) -> Result<Vec<TransactionReceipt>> {
-        let hashes = self.submit(requests).await?;
-        self.confirm(&hashes).await
+        let signed = self.sign(requests).await?;
+        self.send_signed(&signed).await?;
+        let hashes: Vec<_> = signed.iter().map(|t| t.hash).collect();
+        self.receipts(&hashes).await
+    }
+
+    async fn mined_nonce(&self) -> Result<u64> {
+        Ok(self.conn.provider().get_transaction_count(self.sender).latest().await?)
     }
 }
 
-async fn send_raw_with_retry(
-    provider: &alloy::providers::DynProvider,
-    hash: TxHash,
-    raw: &[u8],
-) -> Result<()> {
+async fn send_raw_with_retry(provider: &DynProvider, hash: TxHash, raw: &[u8]) -> Result<()> {
     let mut backoff = FIRST_BACKOFF;
     for attempt in 1..=MAX_ATTEMPTS {
         match provider.send_raw_transaction(raw).await {
@@ -181,13 +247,19 @@ async fn send_raw_with_retry(
     unreachable!("the loop returns on its last attempt")
 }
 
-/// Polls for a receipt until it appears; transient RPC errors are retried.
-pub async fn wait_receipt(
-    provider: &alloy::providers::DynProvider,
+/// Polls for a receipt until it appears, for up to [`crate::client::DEFAULT_RECEIPT_TIMEOUT`].
+pub async fn wait_receipt(provider: &DynProvider, hash: TxHash) -> Result<TransactionReceipt> {
+    wait_receipt_within(provider, hash, crate::client::DEFAULT_RECEIPT_TIMEOUT).await
+}
+
+/// Polls for a receipt until it appears or `timeout` passes; transient RPC errors are retried.
+pub async fn wait_receipt_within(
+    provider: &DynProvider,
     hash: TxHash,
+    timeout: Duration,
 ) -> Result<TransactionReceipt> {
     let mut delay = Duration::from_millis(20);
-    let deadline = tokio::time::Instant::now() + crate::client::DEFAULT_RECEIPT_TIMEOUT;
+    let deadline = tokio::time::Instant::now() + timeout;
     loop {
         match provider.get_transaction_receipt(hash).await {
             Ok(Some(r)) => return Ok(r),

@@ -78,7 +78,12 @@ pub struct Fixture {
 impl Fixture {
     /// Starts a node and deploys.
     pub async fn new() -> Self {
-        let anvil = spawn_anvil();
+        Self::on(anvil()).await
+    }
+
+    /// Starts the node `builder` describes (extra anvil flags) and deploys.
+    pub async fn on(builder: Anvil) -> Self {
+        let anvil = builder.spawn();
         let conn = account(&anvil, who::ADMIN).await;
         let admin = deploy(&conn, &DeployConfig::default()).await.expect("deploy");
         let grants = [

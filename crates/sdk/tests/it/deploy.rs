@@ -77,3 +77,18 @@ async fn dev_account_refused_on_non_local_chain() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn websocket_connections_work_too() {
+    let f = Fixture::new().await;
+    let conn =
+        Connection::connect(&f.anvil.ws_endpoint(), Some(&wbx_sdk::SignerSource::DevAccount(1)))
+            .await
+            .unwrap();
+    let wbx = Wbx::attach(conn, f.admin.deployment().clone()).await.unwrap();
+    wbx.transfer(wbx_testing::address(who::STRANGER), Amount::whole(2)).await.unwrap();
+    assert_eq!(
+        wbx.balance_of(wbx_testing::address(who::STRANGER)).await.unwrap(),
+        Amount::whole(2)
+    );
+}
