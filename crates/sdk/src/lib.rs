@@ -29,6 +29,7 @@ pub mod events;
 pub mod fs;
 pub mod grant;
 pub mod names;
+pub mod payouts;
 pub mod pipeline;
 pub mod signer;
 

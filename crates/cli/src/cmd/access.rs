@@ -1,0 +1,235 @@
+//! `wbx access ...`: grants.
+
+use crate::{
+    args::{ReadArgs, TxArgs, address, duration},
+    cmd::sent,
+    error::{CliError, Result},
+    output::{Out, table, time_left},
+};
+use alloy::primitives::Address;
+use clap::Subcommand;
+use std::{path::PathBuf, time::Duration};
+use wbx_sdk::{Grant, GrantKind, GrantStatus, Role, SignedRenewal};
+
+/// Rows of a grants table at chain time `now`.
+pub(crate) fn grant_rows(grants: &[Grant], now: u64) -> String {
+    let rows = grants
+        .iter()
+        .map(|g| {
+            let left = match (g.status, g.is_permanent()) {
+                (_, true) => "permanent".to_string(),
+                (GrantStatus::Active, _) => time_left(g.expires_at.saturating_sub(now), 0),
+                (GrantStatus::Expired, _) => time_left(0, now.saturating_sub(g.expires_at)),
+                (GrantStatus::Revoked, _) => match g.revoked_by {
+                    Some(by) => format!("revoked by {by}"),
+                    None => "revoked".into(),
+                },
+                (GrantStatus::None, _) => "-".into(),
+            };
+            vec![
+                g.account.to_string(),
+                g.role.to_string(),
+                g.kind.map(|k| k.to_string()).unwrap_or_else(|| "-".into()),
+                g.status.to_string(),
+                left,
+                g.renewals.to_string(),
+            ]
+        })
+        .collect();
+    table(&["account", "role", "kind", "status", "time", "renewals"], rows, &[5])
+}
+
+/// Grants: who may do what, and for how long.
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccessCommand {
+    /// Grant ROLE to ACCOUNT (admins; Admin and Keeper by the top admin only).
+    ///
+    /// Example: `wbx access grant 0x7099…79C8 trader --kind extended --account admin`
+    Grant {
+        /// The account.
+        #[arg(value_parser = address, value_name = "ACCOUNT")]
+        holder: Address,
+        /// admin, trader, auditor, developer or keeper.
+        role: Role,
+        /// standard (30 min, its holder renews) or extended (1 h, the keeper renews).
+        #[arg(long, default_value = "standard")]
+        kind: GrantKind,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Revoke ACCOUNT's grant of ROLE, effective at once (admins).
+    ///
+    /// Example: `wbx access revoke 0x7099…79C8 trader --account admin`
+    Revoke {
+        /// The account.
+        #[arg(value_parser = address, value_name = "ACCOUNT")]
+        holder: Address,
+        /// The role.
+        role: Role,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Who holds an active grant of each role (or of --role), with kind and time left.
+    ///
+    /// Example: `wbx access list --role trader`
+    List {
+        /// Only this role.
+        #[arg(long)]
+        role: Option<Role>,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// The grants of ACCOUNT (default: yours), active or not.
+    ///
+    /// Example: `wbx access show --dev-account 1`
+    Show {
+        /// The account (default: your wallet).
+        #[arg(value_parser = address, value_name = "ACCOUNT")]
+        holder: Option<Address>,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Renew your own Standard grant of ROLE (Extended grants are the keeper's).
+    ///
+    /// Example: `wbx access renew trader --account alice`
+    Renew {
+        /// The role.
+        role: Role,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Sign a renewal of your Standard grant for someone else to relay (you pay no gas).
+    ///
+    /// Example: `wbx access sign-renewal trader --valid-for 10m --out renewal.json --account alice`
+    SignRenewal {
+        /// The role.
+        role: Role,
+        /// How long the signature may be relayed.
+        #[arg(long, default_value = "10m", value_parser = duration)]
+        valid_for: Duration,
+        /// Write it to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Relay a signed renewal (from `sign-renewal`; `-` reads stdin). Any account may, paying gas.
+    ///
+    /// Example: `wbx access relay renewal.json --account relayer`
+    Relay {
+        /// The signed renewal file, or `-`.
+        file: PathBuf,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+impl AccessCommand {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        match self {
+            Self::Grant { holder: account, role, kind, tx } => {
+                let wbx = tx.wbx().await?;
+                let s = wbx.grant(account, role, kind).await?;
+                let what = if role.is_timed() {
+                    let g = wbx.grant_of(account, role).await?;
+                    format!(
+                        "granted {role} ({kind}) to {account} until {}",
+                        wbx_sdk::error::format_time(g.expires_at)
+                    )
+                } else {
+                    format!("granted the permanent {role} role to {account}")
+                };
+                sent(out, &what, &s);
+            }
+            Self::Revoke { holder: account, role, tx } => {
+                let wbx = tx.wbx().await?;
+                let s = wbx.revoke(account, role).await?;
+                sent(out, &format!("revoked {role} from {account}"), &s);
+            }
+            Self::List { role, read } => {
+                let wbx = read.wbx().await?;
+                let roles: Vec<Role> = role.map(|r| vec![r]).unwrap_or_else(|| Role::ALL.to_vec());
+                let mut all = Vec::new();
+                for r in roles {
+                    all.extend(wbx.holders(r).await?);
+                }
+                let now = wbx.now().await?;
+                out.emit(&all, || {
+                    if all.is_empty() { "no active grants".into() } else { grant_rows(&all, now) }
+                });
+            }
+            Self::Show { holder: account, read } => {
+                let wbx = read.wbx().await?;
+                let who = ReadArgs::who(&wbx, account)?;
+                let grants = wbx.grants_of(who).await?;
+                let now = wbx.now().await?;
+                out.emit(&grants, || {
+                    if grants.is_empty() {
+                        format!("{who} holds no grant")
+                    } else {
+                        grant_rows(&grants, now)
+                    }
+                });
+            }
+            Self::Renew { role, tx } => {
+                let wbx = tx.wbx().await?;
+                let s = wbx.renew(role).await?;
+                let g = wbx.grant_of(wbx.sender()?, role).await?;
+                sent(
+                    out,
+                    &format!(
+                        "renewed your {role} grant until {}",
+                        wbx_sdk::error::format_time(g.expires_at)
+                    ),
+                    &s,
+                );
+            }
+            Self::SignRenewal { role, valid_for, out: file, tx } => {
+                let wbx = tx.wbx().await?;
+                let deadline = wbx.now().await? + valid_for.as_secs();
+                let signed = wbx.sign_renewal(role, deadline).await?;
+                match file {
+                    Some(path) => {
+                        let json = serde_json::to_vec_pretty(&signed).expect("serialisable");
+                        wbx_sdk::fs::write_atomic(&path, &json).map_err(|e| {
+                            CliError::failure(format!("cannot write {}: {e}", path.display()))
+                        })?;
+                        out.emit(&signed, || {
+                            format!(
+                                "signed renewal written to {}; relay it with `wbx access relay {}`",
+                                path.display(),
+                                path.display()
+                            )
+                        });
+                    }
+                    None => out.emit(&signed, || {
+                        serde_json::to_string_pretty(&signed).expect("serialisable")
+                    }),
+                }
+            }
+            Self::Relay { file, tx } => {
+                let text = if file.as_os_str() == "-" {
+                    std::io::read_to_string(std::io::stdin())
+                        .map_err(|e| CliError::input(format!("cannot read stdin: {e}")))?
+                } else {
+                    std::fs::read_to_string(&file).map_err(|e| {
+                        CliError::input(format!("cannot read {}: {e}", file.display()))
+                    })?
+                };
+                let renewal: SignedRenewal = serde_json::from_str(&text).map_err(|e| {
+                    CliError::input(format!(
+                        "not a signed renewal (from `wbx access sign-renewal`): {e}"
+                    ))
+                })?;
+                let wbx = tx.wbx().await?;
+                let s = wbx.relay_renewal(&renewal).await?;
+                sent(
+                    out,
+                    &format!("relayed the {} renewal of {}", renewal.role, renewal.account),
+                    &s,
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,155 @@
+//! Bucket commands: `buckets`, `issue`, `allocate`, `allocate-batch`.
+
+use crate::{
+    args::{ReadArgs, TxArgs, address, amount},
+    cmd::sent,
+    error::{CliError, Result},
+    output::{Out, table},
+};
+use alloy::primitives::Address;
+use clap::Args;
+use std::path::PathBuf;
+use wbx_sdk::{
+    Amount, Bucket, BucketInfo,
+    payouts::{self, Journal},
+};
+
+/// Renders the bucket table.
+pub(crate) fn bucket_table(buckets: &[BucketInfo]) -> String {
+    let rows = buckets
+        .iter()
+        .map(|b| {
+            vec![
+                b.bucket.title().to_string(),
+                format!("{}.{:02}%", b.share_bps / 100, b.share_bps % 100),
+                format!("{} WBX", b.issued),
+                format!("{} WBX", b.released),
+                format!("{} WBX", b.remaining),
+            ]
+        })
+        .collect();
+    table(&["bucket", "policy", "issued", "released", "remaining"], rows, &[1, 2, 3, 4])
+}
+
+/// Show the five buckets: issued, released and remaining beside the policy shares.
+///
+/// Example: `wbx buckets --json`
+#[derive(Debug, Args)]
+pub(crate) struct BucketsArgs {
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+impl BucketsArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.read.wbx().await?;
+        let buckets = wbx.buckets().await?;
+        out.emit(&buckets, || bucket_table(&buckets));
+        Ok(())
+    }
+}
+
+/// Mint AMOUNT new WBX into the buckets by their policy shares (admins).
+///
+/// Example: `wbx issue 1000000 --account admin`
+#[derive(Debug, Args)]
+pub(crate) struct IssueArgs {
+    /// WBX to mint.
+    #[arg(value_parser = amount, allow_hyphen_values = true)]
+    amount: Amount,
+    #[command(flatten)]
+    tx: TxArgs,
+}
+
+impl IssueArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.tx.wbx().await?;
+        let s = wbx.issue(self.amount).await?;
+        sent(out, &format!("issued {} WBX into the buckets", self.amount), &s);
+        Ok(())
+    }
+}
+
+/// Release AMOUNT WBX from BUCKET to TO (admins).
+///
+/// Example: `wbx allocate community-rewards 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 250 --account admin`
+#[derive(Debug, Args)]
+pub(crate) struct AllocateArgs {
+    /// The bucket: platform-development, marketing-partnerships, operational-costs,
+    /// community-rewards or reserve-fund.
+    bucket: Bucket,
+    /// The recipient.
+    #[arg(value_parser = address)]
+    to: Address,
+    /// WBX to release.
+    #[arg(value_parser = amount, allow_hyphen_values = true)]
+    amount: Amount,
+    #[command(flatten)]
+    tx: TxArgs,
+}
+
+impl AllocateArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.tx.wbx().await?;
+        let s = wbx.allocate(self.bucket, self.to, self.amount).await?;
+        sent(out, &format!("released {} WBX from {} to {}", self.amount, self.bucket, self.to), &s);
+        Ok(())
+    }
+}
+
+/// Release WBX from BUCKET to every row of FILE (`address,amount` per line), exactly once.
+///
+/// Every row is checked before anything is sent. A journal beside FILE (FILE.journal.json)
+/// records each batch: if the run is killed or the RPC fails half way, run the same command
+/// again and it pays every recipient exactly once.
+///
+/// Example: `wbx allocate-batch community-rewards rewards.csv --account admin`
+#[derive(Debug, Args)]
+pub(crate) struct AllocateBatchArgs {
+    /// The bucket to pay from.
+    bucket: Bucket,
+    /// The CSV file: `address,amount` per line; a header line and `#` comments are allowed.
+    file: PathBuf,
+    /// Recipients per transaction.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=500))]
+    batch_size: u16,
+    #[command(flatten)]
+    tx: TxArgs,
+}
+
+impl AllocateBatchArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let bytes = std::fs::read(&self.file)
+            .map_err(|e| CliError::input(format!("cannot read {}: {e}", self.file.display())))?;
+        let text = String::from_utf8(bytes.clone())
+            .map_err(|_| CliError::input(format!("{} is not UTF-8 text", self.file.display())))?;
+        let rows = payouts::parse_payouts(&self.file.display().to_string(), &text)?;
+        let wbx = self.tx.wbx().await?;
+        let journal = Journal::path_for(&self.file);
+        let bar = out.progress(rows.len() as u64, "paying");
+        let report = payouts::pay(
+            &wbx,
+            self.bucket,
+            &rows,
+            payouts::file_hash(&bytes),
+            self.batch_size as usize,
+            &journal,
+            |paid| bar.set_position(paid as u64),
+        )
+        .await?;
+        bar.finish_and_clear();
+        out.emit(&report, || {
+            format!(
+                "paid {} rows ({} WBX) from {} in {} batches: {} now, {} already paid by an earlier run\n  journal {}",
+                report.rows,
+                report.total,
+                self.bucket,
+                report.batches,
+                report.paid_now,
+                report.already_paid,
+                report.journal.display()
+            )
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,96 @@
+//! `wbx deploy`.
+
+use crate::{
+    args::{RpcArgs, WalletArgs, amount, duration},
+    error::{CliError, Result},
+    output::Out,
+};
+use alloy::providers::Provider;
+use clap::Args;
+use std::{path::PathBuf, time::Duration};
+use wbx_sdk::{Amount, DeployConfig, Deployment, deploy};
+
+/// Deploy the token and the pool, register and seed the pool, and write the deployment record.
+///
+/// The signer becomes the top admin. Refuses to overwrite a record whose contracts still exist on
+/// the chain (use --force to deploy again).
+///
+/// Example: `wbx deploy --dev-account 0` (local anvil), `wbx deploy --account deployer --rpc-url $RPC`
+#[derive(Debug, Args)]
+pub(crate) struct DeployArgs {
+    /// Supply minted into the buckets, in WBX.
+    #[arg(long, default_value = "1000000000", value_parser = amount)]
+    initial_supply: Amount,
+    /// Delay of a top-admin transfer (two-step).
+    #[arg(long, default_value = "1d", value_parser = duration)]
+    admin_delay: Duration,
+    /// Pool fee in basis points (30 = 0.3%, at most 100).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u16).range(0..=100))]
+    fee_bps: u16,
+    /// WBX released from the Reserve Fund to seed the pool (0 skips seeding).
+    #[arg(long, default_value = "1000000", value_parser = amount)]
+    seed_wbx: Amount,
+    /// ETH that seeds the pool beside it.
+    #[arg(long, default_value = "100", value_parser = amount)]
+    seed_eth: Amount,
+    /// Where to write the record (default: deployments/<chainId>.json).
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Deploy even if the record points at live contracts.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    rpc: RpcArgs,
+    #[command(flatten)]
+    wallet: WalletArgs,
+}
+
+impl DeployArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        if self.wallet.source()?.is_none() {
+            return Err(wbx_sdk::Error::NoSigner.into());
+        }
+        let conn = self.wallet.connect(&self.rpc).await?;
+        let path = self.out.clone().unwrap_or_else(|| {
+            Deployment::default_path(std::path::Path::new("."), conn.chain_id())
+        });
+        if let Ok(existing) = Deployment::read(&path) {
+            let live = !conn
+                .provider()
+                .get_code_at(existing.token)
+                .await
+                .map_err(wbx_sdk::Error::from)?
+                .is_empty();
+            if live && existing.chain_id == conn.chain_id() && !self.force {
+                return Err(CliError::input(format!(
+                    "{} already records a live deployment (token {}): use it, or pass --force to deploy again",
+                    path.display(),
+                    existing.token
+                )));
+            }
+        }
+        let config = DeployConfig {
+            initial_supply: self.initial_supply,
+            admin_delay: self.admin_delay.as_secs(),
+            fee_bps: self.fee_bps,
+            seed_wbx: self.seed_wbx,
+            seed_eth: self.seed_eth,
+        };
+        out.note(format!("deploying to chain {} as {}", conn.chain_id(), conn.require_sender()?));
+        let wbx = deploy(&conn, &config).await?;
+        let record = wbx.deployment().clone();
+        record.write(&path).map_err(wbx_sdk::Error::from)?;
+        out.emit(&record, || {
+            format!(
+                "deployed WBX {} on chain {}\n  token {}\n  pool  {}\n  admin {}\n  record {}",
+                record.version,
+                record.chain_id,
+                record.token,
+                record.pool,
+                record.admin,
+                path.display()
+            )
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,22 @@
+//! One module per command.
+
+pub(crate) mod access;
+pub(crate) mod admin;
+pub(crate) mod bucket;
+pub(crate) mod completions;
+pub(crate) mod deploy;
+pub(crate) mod pool;
+pub(crate) mod status;
+pub(crate) mod swap;
+pub(crate) mod token;
+
+use crate::output::Out;
+use wbx_sdk::Sent;
+
+/// Prints a mined transaction: `what`, then where it landed.
+pub(crate) fn sent(out: Out, what: &str, sent: &Sent) {
+    out.emit(
+        &serde_json::json!({ "action": what, "hash": sent.hash, "block": sent.block, "gasUsed": sent.gas_used }),
+        || format!("{what}\n  tx {} in block {} ({} gas)", sent.hash, sent.block, sent.gas_used),
+    );
+}

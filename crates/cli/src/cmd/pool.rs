@@ -1,0 +1,137 @@
+//! `wbx pool ...`.
+
+use crate::{
+    args::{ReadArgs, TxArgs, amount, duration},
+    cmd::sent,
+    error::Result,
+    output::Out,
+};
+use alloy::primitives::U256;
+use clap::Subcommand;
+use std::time::Duration;
+use wbx_sdk::Amount;
+
+/// The pool.
+#[derive(Debug, Subcommand)]
+pub(crate) enum PoolCommand {
+    /// Reserves, fee, pause state, and your liquidity shares.
+    ///
+    /// Example: `wbx pool info`
+    Info {
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Set the swap fee in basis points, at most 100 (developers).
+    ///
+    /// Example: `wbx pool fee 25 --account dev`
+    Fee {
+        /// The fee (30 = 0.3%).
+        #[arg(value_parser = clap::value_parser!(u16).range(0..=100))]
+        bps: u16,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Stop swaps and deposits; withdrawals stay open (developers).
+    Pause {
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Resume swaps and deposits (developers).
+    Unpause {
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Add liquidity: up to WBX and ETH at the current price; unused ETH comes back (traders).
+    ///
+    /// Example: `wbx pool add 1000 0.1 --account alice` (approve the pool for the WBX first)
+    Add {
+        /// WBX, at most.
+        #[arg(value_parser = amount, allow_hyphen_values = true)]
+        wbx: Amount,
+        /// ETH, at most.
+        #[arg(value_parser = amount, allow_hyphen_values = true)]
+        eth: Amount,
+        /// How long it may wait to be mined.
+        #[arg(long, default_value = "10m", value_parser = duration)]
+        deadline: Duration,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Withdraw SHARES liquidity shares (`all` for every one of yours).
+    Remove {
+        /// A number of shares, or `all`.
+        shares: String,
+        /// How long it may wait to be mined.
+        #[arg(long, default_value = "10m", value_parser = duration)]
+        deadline: Duration,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+impl PoolCommand {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        match self {
+            Self::Info { read } => {
+                let wbx = read.wbx().await?;
+                let state = wbx.pool_state().await?;
+                let shares = match wbx.connection().sender() {
+                    Some(me) => Some(wbx.shares_of(me).await?),
+                    None => None,
+                };
+                let json = serde_json::json!({ "pool": wbx.deployment().pool, "state": state, "yourShares": shares });
+                out.emit(&json, || {
+                    format!(
+                        "pool {}\n  reserves {} WBX / {} ETH\n  fee {}.{:02}%{}{}",
+                        wbx.deployment().pool,
+                        state.reserve_wbx,
+                        state.reserve_eth,
+                        state.fee_bps / 100,
+                        state.fee_bps % 100,
+                        if state.paused { "\n  PAUSED" } else { "" },
+                        shares.map(|s| format!("\n  your shares {s}")).unwrap_or_default()
+                    )
+                });
+            }
+            Self::Fee { bps, tx } => sent(
+                out,
+                &format!("pool fee set to {bps} bps"),
+                &tx.wbx().await?.set_pool_fee(bps).await?,
+            ),
+            Self::Pause { tx } => {
+                sent(out, "paused the pool", &tx.wbx().await?.set_pool_paused(true).await?)
+            }
+            Self::Unpause { tx } => {
+                sent(out, "unpaused the pool", &tx.wbx().await?.set_pool_paused(false).await?)
+            }
+            Self::Add { wbx: w, eth, deadline, tx } => {
+                let wbx = tx.wbx().await?;
+                let d = wbx.now().await? + deadline.as_secs();
+                sent(
+                    out,
+                    &format!("added up to {w} WBX and {eth} ETH of liquidity"),
+                    &wbx.add_liquidity(w, eth, d).await?,
+                );
+            }
+            Self::Remove { shares, deadline, tx } => {
+                let wbx = tx.wbx().await?;
+                let n = if shares == "all" {
+                    wbx.shares_of(wbx.sender()?).await?
+                } else {
+                    shares.parse::<U256>().map_err(|_| {
+                        crate::error::CliError::input(format!(
+                            "{shares:?} is not a number of shares (or `all`)"
+                        ))
+                    })?
+                };
+                let d = wbx.now().await? + deadline.as_secs();
+                sent(
+                    out,
+                    &format!("withdrew {n} liquidity shares"),
+                    &wbx.remove_liquidity(n, d).await?,
+                );
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! ERC-20 commands: `balance`, `transfer`, `approve`, `allowance`, `transfer-from`.
+
+use crate::{
+    args::{ReadArgs, TxArgs, address, amount},
+    cmd::sent,
+    error::Result,
+    output::Out,
+};
+use alloy::primitives::Address;
+use clap::Args;
+use wbx_sdk::{Amount, Wbx};
+
+/// Show the WBX and ETH balance of ADDRESS (default: your wallet's).
+///
+/// Example: `wbx balance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8`
+#[derive(Debug, Args)]
+pub(crate) struct BalanceArgs {
+    /// The account (default: your wallet).
+    #[arg(value_parser = address, value_name = "ACCOUNT")]
+    holder: Option<Address>,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+impl BalanceArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.read.wbx().await?;
+        let who = ReadArgs::who(&wbx, self.holder)?;
+        let (wbx_balance, eth) = tokio::try_join!(wbx.balance_of(who), wbx.eth_balance(who))?;
+        out.emit(&serde_json::json!({ "account": who, "wbx": wbx_balance, "eth": eth }), || {
+            format!("{who}\n  {wbx_balance} WBX\n  {eth} ETH")
+        });
+        Ok(())
+    }
+}
+
+/// Send AMOUNT WBX to TO. Needs an active Trader grant.
+///
+/// Example: `wbx transfer 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 12.5 --account alice`
+#[derive(Debug, Args)]
+pub(crate) struct TransferArgs {
+    /// The recipient.
+    #[arg(value_parser = address)]
+    to: Address,
+    /// WBX to send, in decimal (`12.5`).
+    #[arg(value_parser = amount, allow_hyphen_values = true)]
+    amount: Amount,
+    #[command(flatten)]
+    tx: TxArgs,
+}
+
+impl TransferArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.tx.wbx().await?;
+        let s = wbx.transfer(self.to, self.amount).await?;
+        sent(out, &format!("transferred {} WBX to {}", self.amount, self.to), &s);
+        Ok(())
+    }
+}
+
+/// Let SPENDER move up to AMOUNT of your WBX (`pool` means the deployment's pool).
+///
+/// Example: `wbx approve pool 100 --account alice`
+#[derive(Debug, Args)]
+pub(crate) struct ApproveArgs {
+    /// The spender: an address, or `pool`.
+    spender: String,
+    /// The allowance, in decimal WBX (0 withdraws it, with or without a grant).
+    #[arg(value_parser = amount, allow_hyphen_values = true)]
+    amount: Amount,
+    #[command(flatten)]
+    tx: TxArgs,
+}
+
+/// An address, or `pool` for the deployment's pool.
+pub(crate) fn spender(wbx: &Wbx, s: &str) -> Result<Address> {
+    if s.eq_ignore_ascii_case("pool") {
+        return Ok(wbx.deployment().pool);
+    }
+    address(s).map_err(|e| crate::error::CliError::input(format!("invalid spender: {e}")))
+}
+
+impl ApproveArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        // Check the spender before connecting a wallet: bad input sends nothing.
+        if !self.spender.eq_ignore_ascii_case("pool") {
+            address(&self.spender)
+                .map_err(|e| crate::error::CliError::input(format!("invalid spender: {e}")))?;
+        }
+        let wbx = self.tx.wbx().await?;
+        let who = spender(&wbx, &self.spender)?;
+        let s = wbx.approve(who, self.amount).await?;
+        sent(out, &format!("approved {who} to spend {} WBX", self.amount), &s);
+        Ok(())
+    }
+}
+
+/// Show what SPENDER may still move from OWNER (`pool` means the pool).
+///
+/// Example: `wbx allowance 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 pool`
+#[derive(Debug, Args)]
+pub(crate) struct AllowanceArgs {
+    /// The owner.
+    #[arg(value_parser = address)]
+    owner: Address,
+    /// The spender: an address, or `pool`.
+    spender: String,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+impl AllowanceArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.read.wbx().await?;
+        let who = spender(&wbx, &self.spender)?;
+        let a = wbx.allowance(self.owner, who).await?;
+        out.emit(
+            &serde_json::json!({ "owner": self.owner, "spender": who, "allowance": a }),
+            || format!("{a} WBX"),
+        );
+        Ok(())
+    }
+}
+
+/// Move AMOUNT WBX from FROM to TO with your allowance. You and FROM need active Trader grants.
+///
+/// Example: `wbx transfer-from 0x7099…79C8 0x3C44…93BC 5 --account bob`
+#[derive(Debug, Args)]
+pub(crate) struct TransferFromArgs {
+    /// The owner.
+    #[arg(value_parser = address)]
+    from: Address,
+    /// The recipient.
+    #[arg(value_parser = address)]
+    to: Address,
+    /// WBX to move.
+    #[arg(value_parser = amount, allow_hyphen_values = true)]
+    amount: Amount,
+    #[command(flatten)]
+    tx: TxArgs,
+}
+
+impl TransferFromArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        let wbx = self.tx.wbx().await?;
+        let s = wbx.transfer_from(self.from, self.to, self.amount).await?;
+        sent(out, &format!("moved {} WBX from {} to {}", self.amount, self.from, self.to), &s);
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of the `wbx` binary against real anvil nodes.

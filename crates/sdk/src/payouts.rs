@@ -1,0 +1,609 @@
+//! Batch payouts from a bucket, from a CSV file of `address,amount` rows, exactly once.
+//!
+//! Every row is checked before anything is sent (bad address, wrong checksum, bad amount, duplicate:
+//! the error names the line). Rows are paid in batches of `allocateBatch`. A journal beside the CSV
+//! file records each batch *before* it is broadcast, with the signed transaction itself. A run that
+//! is killed or loses its RPC half way can be run again: a batch whose transaction was mined is
+//! skipped, one that is still pending or was dropped is broadcast again unchanged (same nonce, same
+//! hash, so it is mined at most once), and only a batch whose transaction provably did not pay
+//! (reverted, or its nonce taken by another transaction) is signed anew.
+
+use crate::{
+    amount::Amount,
+    client::Wbx,
+    error::{Error, Result},
+    names::Bucket,
+    pipeline::SignedTx,
+};
+use alloy::{
+    eips::Encodable2718,
+    network::{EthereumWallet, NetworkWallet, TransactionBuilder},
+    primitives::{Address, B256, Bytes, TxHash, keccak256},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol_types::SolCall,
+};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+use wbx_contracts::WebexToken;
+
+/// A bad row or file, with the line it is on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsvError {
+    /// The file has no rows.
+    #[error("{path}: no payout rows (expected lines of `address,amount`)")]
+    Empty {
+        /// The file.
+        path: String,
+    },
+    /// A row without exactly two fields.
+    #[error("{path}:{line}: expected `address,amount`, found {found:?}")]
+    Shape {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The row.
+        found: String,
+    },
+    /// Not an address.
+    #[error("{path}:{line}: {value:?} is not an address (40 hex characters after 0x)")]
+    BadAddress {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        value: String,
+    },
+    /// A mixed-case address whose checksum is wrong: probably a typo.
+    #[error(
+        "{path}:{line}: {value} has a wrong EIP-55 checksum (a typo?); the checksummed form of what was typed is {expected}"
+    )]
+    BadChecksum {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The field.
+        value: String,
+        /// The correctly checksummed form of the same hex.
+        expected: String,
+    },
+    /// The zero address.
+    #[error("{path}:{line}: the zero address cannot receive WBX")]
+    ZeroAddress {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+    },
+    /// Not an amount.
+    #[error("{path}:{line}: {reason}")]
+    BadAmount {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The same address twice.
+    #[error("{path}:{line}: {address} is already paid on line {first}: merge the two rows")]
+    Duplicate {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// The address.
+        address: Address,
+        /// Where it first appears.
+        first: usize,
+    },
+}
+
+/// One payout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Payout {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// Recipient.
+    pub to: Address,
+    /// Amount.
+    pub amount: Amount,
+}
+
+/// Parses and checks every row of a payout file. A first line that is not an address is a header.
+/// `#` starts a comment; blank lines are skipped.
+pub fn parse_payouts(path: &str, text: &str) -> Result<Vec<Payout>, CsvError> {
+    let mut rows: Vec<Payout> = Vec::new();
+    let mut seen: HashMap<Address, usize> = HashMap::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = content.split(',').map(str::trim).collect();
+        let shape = || CsvError::Shape { path: path.into(), line, found: raw.to_string() };
+        if fields.len() != 2 {
+            return Err(shape());
+        }
+        let (addr, amount) = (fields[0], fields[1]);
+        if rows.is_empty() && seen.is_empty() && !addr.starts_with("0x") && !addr.starts_with("0X")
+        {
+            // A header such as `address,amount`.
+            seen.insert(Address::ZERO, 0);
+            continue;
+        }
+        let to = parse_address(addr).map_err(|e| match e {
+            AddressError::Malformed => {
+                CsvError::BadAddress { path: path.into(), line, value: addr.into() }
+            }
+            AddressError::Checksum(expected) => {
+                CsvError::BadChecksum { path: path.into(), line, value: addr.into(), expected }
+            }
+        })?;
+        if to == Address::ZERO {
+            return Err(CsvError::ZeroAddress { path: path.into(), line });
+        }
+        let amount: Amount = amount.parse().map_err(|e: crate::amount::AmountError| {
+            CsvError::BadAmount { path: path.into(), line, reason: e.to_string() }
+        })?;
+        if amount.raw().is_zero() {
+            return Err(CsvError::BadAmount {
+                path: path.into(),
+                line,
+                reason: "the amount is zero".into(),
+            });
+        }
+        if let Some(first) = seen.get(&to).filter(|l| **l > 0) {
+            return Err(CsvError::Duplicate {
+                path: path.into(),
+                line,
+                address: to,
+                first: *first,
+            });
+        }
+        seen.insert(to, line);
+        rows.push(Payout { line, to, amount });
+    }
+    if rows.is_empty() {
+        return Err(CsvError::Empty { path: path.into() });
+    }
+    Ok(rows)
+}
+
+/// Why an address string is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressError {
+    /// Not 20 bytes of hex.
+    Malformed,
+    /// Mixed case, but not the EIP-55 checksum; the field holds the correct form.
+    Checksum(String),
+}
+
+/// Parses an address the way Foundry does: all-lowercase or all-uppercase hex is accepted as is,
+/// mixed case must be a correct EIP-55 checksum.
+pub fn parse_address(s: &str) -> Result<Address, AddressError> {
+    let s = s.trim();
+    let address: Address = s.parse().map_err(|_| AddressError::Malformed)?;
+    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    let mixed =
+        hex.chars().any(|c| c.is_ascii_lowercase()) && hex.chars().any(|c| c.is_ascii_uppercase());
+    if mixed && address.to_checksum(None) != format!("0x{hex}") {
+        return Err(AddressError::Checksum(address.to_checksum(None)));
+    }
+    Ok(address)
+}
+
+/// Where a batch stands in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchState {
+    /// Signed and written down; broadcast (or about to be).
+    Sent,
+    /// Mined and successful: paid.
+    Paid,
+}
+
+/// One batch in the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalBatch {
+    /// Index of the batch (rows `index * batch_size ..`).
+    pub index: usize,
+    /// Where it stands.
+    pub state: BatchState,
+    /// Nonce of its transaction.
+    pub nonce: u64,
+    /// Hash of its transaction.
+    pub hash: TxHash,
+    /// The signed transaction, to broadcast again unchanged if it was dropped.
+    pub raw: Bytes,
+    /// Earlier transactions of this batch that provably did not pay.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abandoned: Vec<TxHash>,
+}
+
+/// The journal kept beside a payout file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Journal {
+    /// keccak256 of the payout file: a journal belongs to one file.
+    pub file_hash: B256,
+    /// The chain.
+    pub chain_id: u64,
+    /// The token.
+    pub token: Address,
+    /// The bucket paid from.
+    pub bucket: Bucket,
+    /// The admin that signs.
+    pub sender: Address,
+    /// Rows per batch.
+    pub batch_size: usize,
+    /// Batches so far.
+    pub batches: Vec<JournalBatch>,
+}
+
+impl Journal {
+    /// The journal's path for a payout file: `<file>.journal.json`.
+    pub fn path_for(csv: &Path) -> PathBuf {
+        let mut name = csv.file_name().unwrap_or_default().to_os_string();
+        name.push(".journal.json");
+        csv.with_file_name(name)
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).expect("a journal serialises");
+        crate::fs::write_atomic(path, &json)
+            .map_err(|e| Error::Other(format!("cannot write the journal {}: {e}", path.display())))
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayoutReport {
+    /// Rows in the file.
+    pub rows: usize,
+    /// Total of the file.
+    pub total: Amount,
+    /// Batches in all.
+    pub batches: usize,
+    /// Batches found already paid by an earlier run.
+    pub already_paid: usize,
+    /// Batches paid by this run.
+    pub paid_now: usize,
+    /// Transactions of this run, in order.
+    pub transactions: Vec<TxHash>,
+    /// The journal file.
+    pub journal: PathBuf,
+}
+
+/// Pays `rows` from `bucket` in batches of `batch_size`, journaled at `journal_path`; `progress` is
+/// told the number of rows paid so far after every batch.
+pub async fn pay(
+    wbx: &Wbx,
+    bucket: Bucket,
+    rows: &[Payout],
+    file_hash: B256,
+    batch_size: usize,
+    journal_path: &Path,
+    mut progress: impl FnMut(usize),
+) -> Result<PayoutReport> {
+    let sender = wbx.sender()?;
+    let batch_size = batch_size.max(1);
+    let mut journal = match std::fs::read(journal_path) {
+        Ok(bytes) => {
+            let j: Journal = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Other(format!(
+                    "the journal {} is not valid ({e}): move it away to start over",
+                    journal_path.display()
+                ))
+            })?;
+            let same = j.file_hash == file_hash
+                && j.chain_id == wbx.connection().chain_id()
+                && j.token == wbx.deployment().token
+                && j.bucket == bucket
+                && j.sender == sender
+                && j.batch_size == batch_size;
+            if !same {
+                return Err(Error::Other(format!(
+                    "the journal {} belongs to another run (file, chain, token, bucket, signer or batch size differ): finish that run, or move the journal away to start over",
+                    journal_path.display()
+                )));
+            }
+            j
+        }
+        Err(_) => Journal {
+            file_hash,
+            chain_id: wbx.connection().chain_id(),
+            token: wbx.deployment().token,
+            bucket,
+            sender,
+            batch_size,
+            batches: Vec::new(),
+        },
+    };
+
+    let chunks: Vec<&[Payout]> = rows.chunks(batch_size).collect();
+    let total = Amount::from_raw(rows.iter().map(|r| r.amount.raw()).sum());
+    // Check the bucket before anything is sent: the unpaid rows must fit.
+    let unpaid: alloy::primitives::U256 = chunks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !journal.batches.iter().any(|b| b.index == *i && b.state == BatchState::Paid)
+        })
+        .flat_map(|(_, c)| c.iter().map(|r| r.amount.raw()))
+        .sum();
+    let remaining = wbx.bucket(bucket).await?.remaining;
+    if remaining.raw() < unpaid {
+        return Err(Error::Other(format!(
+            "the {bucket} bucket holds {remaining} WBX, less than the {} WBX still to pay: nothing was sent",
+            Amount::from_raw(unpaid)
+        )));
+    }
+
+    let mut report = PayoutReport {
+        rows: rows.len(),
+        total,
+        batches: chunks.len(),
+        already_paid: 0,
+        paid_now: 0,
+        transactions: Vec::new(),
+        journal: journal_path.to_path_buf(),
+    };
+    let mut paid_rows = 0;
+    for (index, chunk) in chunks.iter().enumerate() {
+        if journal.batches.iter().any(|b| b.index == index && b.state == BatchState::Paid) {
+            report.already_paid += 1;
+            paid_rows += chunk.len();
+            progress(paid_rows);
+            continue;
+        }
+        let hash = settle_batch(wbx, &mut journal, journal_path, index, chunk).await?;
+        report.paid_now += 1;
+        report.transactions.push(hash);
+        paid_rows += chunk.len();
+        progress(paid_rows);
+    }
+    Ok(report)
+}
+
+/// Makes sure batch `index` is paid exactly once, resuming whatever the journal says.
+async fn settle_batch(
+    wbx: &Wbx,
+    journal: &mut Journal,
+    journal_path: &Path,
+    index: usize,
+    chunk: &[Payout],
+) -> Result<TxHash> {
+    let provider = wbx.provider();
+    loop {
+        let pos = journal.batches.iter().position(|b| b.index == index);
+        let Some(pos) = pos else {
+            // First time: sign, write down, then broadcast.
+            let tx = sign_batch(wbx, journal.bucket, chunk).await?;
+            journal.batches.push(JournalBatch {
+                index,
+                state: BatchState::Sent,
+                nonce: tx.nonce,
+                hash: tx.hash,
+                raw: tx.raw.clone(),
+                abandoned: Vec::new(),
+            });
+            journal.save(journal_path)?;
+            broadcast(provider, &tx).await?;
+            wait_for(provider, tx.hash, journal.sender, tx.nonce).await?;
+            continue;
+        };
+        let entry = journal.batches[pos].clone();
+        match provider.get_transaction_receipt(entry.hash).await? {
+            Some(r) if r.status() => {
+                journal.batches[pos].state = BatchState::Paid;
+                journal.save(journal_path)?;
+                return Ok(entry.hash);
+            }
+            Some(_) => {
+                // Mined and reverted: nothing was paid. Learn why before trying again.
+                let call = WebexToken::allocateBatchCall {
+                    bucket: journal.bucket.index(),
+                    recipients: chunk.iter().map(|r| r.to).collect(),
+                    amounts: chunk.iter().map(|r| r.amount.raw()).collect(),
+                };
+                let req = TransactionRequest::default()
+                    .with_from(journal.sender)
+                    .with_to(wbx.deployment().token)
+                    .with_input(call.abi_encode());
+                if let Err(e) = provider.call(req).await {
+                    return Err(Error::from_rpc(e));
+                }
+                renew_batch_tx(wbx, journal, journal_path, pos, chunk).await?;
+            }
+            None => {
+                let mined_nonce = provider.get_transaction_count(journal.sender).latest().await?;
+                if mined_nonce > entry.nonce {
+                    // Its nonce went to another transaction: this one can never be mined.
+                    renew_batch_tx(wbx, journal, journal_path, pos, chunk).await?;
+                } else {
+                    // Pending, or dropped: the same bytes again, then wait.
+                    let tx =
+                        SignedTx { nonce: entry.nonce, hash: entry.hash, raw: entry.raw.clone() };
+                    broadcast(provider, &tx).await?;
+                    wait_for(provider, entry.hash, journal.sender, entry.nonce).await?;
+                }
+            }
+        }
+    }
+}
+
+async fn renew_batch_tx(
+    wbx: &Wbx,
+    journal: &mut Journal,
+    journal_path: &Path,
+    pos: usize,
+    chunk: &[Payout],
+) -> Result<()> {
+    let tx = sign_batch(wbx, journal.bucket, chunk).await?;
+    let entry = &mut journal.batches[pos];
+    entry.abandoned.push(entry.hash);
+    entry.nonce = tx.nonce;
+    entry.hash = tx.hash;
+    entry.raw = tx.raw.clone();
+    journal.save(journal_path)?;
+    broadcast(wbx.provider(), &tx).await
+}
+
+async fn sign_batch(wbx: &Wbx, bucket: Bucket, chunk: &[Payout]) -> Result<SignedTx> {
+    let sender = wbx.sender()?;
+    let provider = wbx.provider();
+    let call = WebexToken::allocateBatchCall {
+        bucket: bucket.index(),
+        recipients: chunk.iter().map(|r| r.to).collect(),
+        amounts: chunk.iter().map(|r| r.amount.raw()).collect(),
+    };
+    let req = TransactionRequest::default()
+        .with_from(sender)
+        .with_to(wbx.deployment().token)
+        .with_input(call.abi_encode());
+    // Estimating also simulates: a batch that would revert is refused here, unsent.
+    let (nonce, gas, fees) = tokio::try_join!(
+        async { provider.get_transaction_count(sender).pending().await.map_err(Error::from_rpc) },
+        async { provider.estimate_gas(req.clone()).await.map_err(Error::from_rpc) },
+        async { provider.estimate_eip1559_fees().await.map_err(Error::from_rpc) },
+    )?;
+    let req = req
+        .with_nonce(nonce)
+        .with_chain_id(wbx.connection().chain_id())
+        .with_gas_limit(gas + gas / 5)
+        .with_max_fee_per_gas(fees.max_fee_per_gas)
+        .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+    let signer = wbx.connection().signer().ok_or(Error::NoSigner)?.clone();
+    let envelope = <EthereumWallet as NetworkWallet<alloy::network::Ethereum>>::sign_request(
+        &EthereumWallet::from(signer),
+        req,
+    )
+    .await
+    .map_err(|e| Error::Other(format!("signing failed: {e}")))?;
+    Ok(SignedTx { nonce, hash: *envelope.tx_hash(), raw: envelope.encoded_2718().into() })
+}
+
+async fn broadcast(provider: &alloy::providers::DynProvider, tx: &SignedTx) -> Result<()> {
+    match provider.send_raw_transaction(&tx.raw).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let text = e.to_string().to_lowercase();
+            if text.contains("already known") || text.contains("already imported") {
+                return Ok(());
+            }
+            match Error::from_rpc(e) {
+                // Mined already, by an earlier run: the receipt will tell.
+                Error::NonceTooLow { .. } => Ok(()),
+                other => Err(other),
+            }
+        }
+    }
+}
+
+/// Waits until the transaction is mined or its nonce is taken by another one.
+async fn wait_for(
+    provider: &alloy::providers::DynProvider,
+    hash: TxHash,
+    sender: Address,
+    nonce: u64,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + crate::client::DEFAULT_RECEIPT_TIMEOUT;
+    let mut delay = Duration::from_millis(20);
+    loop {
+        if provider.get_transaction_receipt(hash).await?.is_some() {
+            return Ok(());
+        }
+        if provider.get_transaction_count(sender).latest().await? > nonce {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Error::Other(format!(
+                "batch transaction {hash} was not mined in time; run the command again to resume (nothing is paid twice)"
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// keccak256 of a payout file's bytes, which ties a journal to its file.
+pub fn file_hash(bytes: &[u8]) -> B256 {
+    keccak256(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rows_with_header_comments_and_blank_lines() {
+        let text = "address,amount\n# rewards\n0x70997970c51812dc3a010c7d01b50e0d17dc79c8, 1.5\n\n0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC,2 # second\n";
+        let rows = parse_payouts("r.csv", text).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 3);
+        assert_eq!(rows[0].amount, "1.5".parse().unwrap());
+        assert_eq!(rows[1].line, 5);
+    }
+
+    #[test]
+    fn every_bad_row_names_its_line() {
+        let ok = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+        let cases = [
+            (format!("{ok},1\n0x1234,1\n"), "r.csv:2", "not an address"),
+            (
+                format!("{ok},1\n0x3C44CdDdB6a900fa2b585dd299e03d12FA4293Bc,1\n"),
+                "r.csv:2",
+                "checksum",
+            ),
+            (format!("{ok},-1\n"), "r.csv:1", "negative"),
+            (format!("{ok},1.0000000000000000001\n"), "r.csv:1", "19 decimals"),
+            (format!("{ok},abc\n"), "r.csv:1", "malformed"),
+            (format!("{ok},0\n"), "r.csv:1", "zero"),
+            (
+                format!("{ok},1\n{},2\n", ok.to_uppercase().replace("0X", "0x")),
+                "r.csv:2",
+                "already paid on line 1",
+            ),
+            (format!("{ok},1,extra\n"), "r.csv:1", "expected `address,amount`"),
+            (
+                "0x0000000000000000000000000000000000000000,1\n".to_string(),
+                "r.csv:1",
+                "zero address",
+            ),
+            ("address,amount\n".to_string(), "r.csv", "no payout rows"),
+        ];
+        for (text, at, what) in cases {
+            let err = parse_payouts("r.csv", &text).unwrap_err().to_string();
+            assert!(err.starts_with(at) && err.contains(what), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn address_checksum_rules_follow_foundry() {
+        assert!(parse_address("0x70997970c51812dc3a010c7d01b50e0d17dc79c8").is_ok());
+        assert!(parse_address("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").is_ok());
+        assert!(matches!(
+            parse_address("0x70997970C51812dc3A010C7d01b50e0d17dc79c8"),
+            Err(AddressError::Checksum(_))
+        ));
+        assert_eq!(parse_address("0x12"), Err(AddressError::Malformed));
+    }
+
+    #[test]
+    fn journal_sits_beside_the_file() {
+        assert_eq!(
+            Journal::path_for(Path::new("/a/b/rewards.csv")),
+            Path::new("/a/b/rewards.csv.journal.json")
+        );
+    }
+}
