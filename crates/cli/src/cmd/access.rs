@@ -98,6 +98,18 @@ pub(crate) enum AccessCommand {
         #[command(flatten)]
         tx: TxArgs,
     },
+    /// Renew the Extended grants of ROLE of each ACCOUNT now (keepers; `wbx keeper` does it on time).
+    ///
+    /// Example: `wbx access renew-for trader 0x7099…79C8 0x3C44…93BC --account keeper`
+    RenewFor {
+        /// The role.
+        role: Role,
+        /// The holders; one transaction for all of them.
+        #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
+        holders: Vec<Address>,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
     /// Sign a renewal of your Standard grant for someone else to relay (you pay no gas).
     ///
     /// Example: `wbx access sign-renewal trader --valid-for 10m --out renewal.json --account alice`
@@ -181,6 +193,20 @@ impl AccessCommand {
                         "renewed your {role} grant until {}",
                         wbx_sdk::error::format_time(g.expires_at)
                     ),
+                    &s,
+                );
+            }
+            Self::RenewFor { role, holders, tx } => {
+                let wbx = tx.wbx().await?;
+                let s = if let [one] = holders.as_slice() {
+                    wbx.renew_for(*one, role).await?
+                } else {
+                    // The batch skips grants that are no longer active Extended ones.
+                    wbx.renew_batch(role, &holders).await?
+                };
+                sent(
+                    out,
+                    &format!("renewed the Extended {role} grants of {} account(s)", holders.len()),
                     &s,
                 );
             }
