@@ -144,9 +144,9 @@ impl DeploymentArgs {
     }
 }
 
-/// The flags of a command that sends transactions: RPC, wallet, deployment.
+/// The flags every command on a deployment takes: RPC, wallet, deployment.
 #[derive(Debug, Clone, Args)]
-pub(crate) struct TxArgs {
+pub(crate) struct ChainArgs {
     #[command(flatten)]
     pub(crate) rpc: RpcArgs,
     #[command(flatten)]
@@ -155,31 +155,17 @@ pub(crate) struct TxArgs {
     pub(crate) deployment: DeploymentArgs,
 }
 
-impl TxArgs {
-    /// The deployment, signing with the wallet flags (a signer is required).
+impl ChainArgs {
+    /// The deployment, signing with the wallet flags: for commands that send (a signer is required).
     pub(crate) async fn wbx(&self) -> Result<Wbx> {
         if self.wallet.source()?.is_none() {
             return Err(wbx_sdk::Error::NoSigner.into());
         }
-        let conn = self.wallet.connect(&self.rpc).await?;
-        self.deployment.attach(conn).await
+        self.reader().await
     }
-}
 
-/// The flags of a read-only command: RPC, deployment, and an optional wallet for "me".
-#[derive(Debug, Clone, Args)]
-pub(crate) struct ReadArgs {
-    #[command(flatten)]
-    pub(crate) rpc: RpcArgs,
-    #[command(flatten)]
-    pub(crate) wallet: WalletArgs,
-    #[command(flatten)]
-    pub(crate) deployment: DeploymentArgs,
-}
-
-impl ReadArgs {
-    /// The deployment, with a signer if one was given.
-    pub(crate) async fn wbx(&self) -> Result<Wbx> {
+    /// The deployment, with a signer if one was given: for commands that only read.
+    pub(crate) async fn reader(&self) -> Result<Wbx> {
         let conn = self.wallet.connect(&self.rpc).await?;
         self.deployment.attach(conn).await
     }

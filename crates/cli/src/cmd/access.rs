@@ -1,7 +1,7 @@
 //! `wbx access ...`: grants.
 
 use crate::{
-    args::{ReadArgs, TxArgs, address, duration},
+    args::{ChainArgs, address, duration},
     cmd::sent,
     error::{CliError, Result},
     output::{Out, table, time_left},
@@ -55,7 +55,7 @@ pub(crate) enum AccessCommand {
         #[arg(long, default_value = "standard")]
         kind: GrantKind,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Revoke ACCOUNT's grant of ROLE, effective at once (admins).
     ///
@@ -67,7 +67,7 @@ pub(crate) enum AccessCommand {
         /// The role.
         role: Role,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Who holds an active grant of each role (or of --role), with kind and time left.
     ///
@@ -77,7 +77,7 @@ pub(crate) enum AccessCommand {
         #[arg(long)]
         role: Option<Role>,
         #[command(flatten)]
-        read: ReadArgs,
+        read: ChainArgs,
     },
     /// The grants of ACCOUNT (default: yours), active or not.
     ///
@@ -87,7 +87,7 @@ pub(crate) enum AccessCommand {
         #[arg(value_parser = address, value_name = "ACCOUNT")]
         holder: Option<Address>,
         #[command(flatten)]
-        read: ReadArgs,
+        read: ChainArgs,
     },
     /// Renew your own Standard grant of ROLE (Extended grants are the keeper's).
     ///
@@ -96,7 +96,7 @@ pub(crate) enum AccessCommand {
         /// The role.
         role: Role,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Renew the Extended grants of ROLE of each ACCOUNT now (keepers; `wbx keeper` does it on time).
     ///
@@ -108,7 +108,7 @@ pub(crate) enum AccessCommand {
         #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
         holders: Vec<Address>,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Sign a renewal of your Standard grant for someone else to relay (you pay no gas).
     ///
@@ -123,7 +123,7 @@ pub(crate) enum AccessCommand {
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Relay a signed renewal (from `sign-renewal`; `-` reads stdin). Any account may, paying gas.
     ///
@@ -132,7 +132,7 @@ pub(crate) enum AccessCommand {
         /// The signed renewal file, or `-`.
         file: PathBuf,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
 }
 
@@ -159,7 +159,7 @@ impl AccessCommand {
                 sent(out, &format!("revoked {role} from {account}"), &s);
             }
             Self::List { role, read } => {
-                let wbx = read.wbx().await?;
+                let wbx = read.reader().await?;
                 let roles: Vec<Role> = role.map(|r| vec![r]).unwrap_or_else(|| Role::ALL.to_vec());
                 let mut all = Vec::new();
                 for r in roles {
@@ -171,8 +171,8 @@ impl AccessCommand {
                 });
             }
             Self::Show { holder: account, read } => {
-                let wbx = read.wbx().await?;
-                let who = ReadArgs::who(&wbx, account)?;
+                let wbx = read.reader().await?;
+                let who = ChainArgs::who(&wbx, account)?;
                 let grants = wbx.grants_of(who).await?;
                 let now = wbx.now().await?;
                 out.emit(&grants, || {

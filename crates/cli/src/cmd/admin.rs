@@ -1,7 +1,7 @@
 //! `wbx admin ...`: the admins' switches.
 
 use crate::{
-    args::{TxArgs, address, duration},
+    args::{ChainArgs, address, duration},
     cmd::sent,
     error::Result,
     output::Out,
@@ -18,12 +18,12 @@ pub(crate) enum AdminCommand {
     /// Example: `wbx admin pause --account admin`
     Pause {
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Resume token movement.
     Unpause {
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Set the lifetimes of new and renewed grants (each 5m to 1d).
     ///
@@ -36,7 +36,7 @@ pub(crate) enum AdminCommand {
         #[arg(long, value_parser = duration)]
         extended: Duration,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Register a swap pool (it may then move WBX without a Trader grant).
     RegisterPool {
@@ -44,7 +44,7 @@ pub(crate) enum AdminCommand {
         #[arg(value_parser = address, value_name = "POOL")]
         pool_address: Address,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Unregister a swap pool.
     UnregisterPool {
@@ -52,7 +52,7 @@ pub(crate) enum AdminCommand {
         #[arg(value_parser = address, value_name = "POOL")]
         pool_address: Address,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
 }
 

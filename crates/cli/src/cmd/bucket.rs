@@ -1,7 +1,7 @@
 //! Bucket commands: `buckets`, `issue`, `allocate`, `allocate-batch`.
 
 use crate::{
-    args::{ReadArgs, TxArgs, address, amount},
+    args::{ChainArgs, address, amount},
     cmd::sent,
     error::{CliError, Result},
     output::{Out, table},
@@ -37,12 +37,12 @@ pub(crate) fn bucket_table(buckets: &[BucketInfo]) -> String {
 #[derive(Debug, Args)]
 pub(crate) struct BucketsArgs {
     #[command(flatten)]
-    read: ReadArgs,
+    read: ChainArgs,
 }
 
 impl BucketsArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        let wbx = self.read.wbx().await?;
+        let wbx = self.read.reader().await?;
         let buckets = wbx.buckets().await?;
         out.emit(&buckets, || bucket_table(&buckets));
         Ok(())
@@ -58,7 +58,7 @@ pub(crate) struct IssueArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     amount: Amount,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 impl IssueArgs {
@@ -85,7 +85,7 @@ pub(crate) struct AllocateArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     amount: Amount,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 impl AllocateArgs {
@@ -114,7 +114,7 @@ pub(crate) struct AllocateBatchArgs {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=500))]
     batch_size: u16,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 impl AllocateBatchArgs {

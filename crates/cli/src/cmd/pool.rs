@@ -1,7 +1,7 @@
 //! `wbx pool ...`.
 
 use crate::{
-    args::{ReadArgs, TxArgs, amount, duration},
+    args::{ChainArgs, amount, duration},
     cmd::sent,
     error::Result,
     output::Out,
@@ -19,7 +19,7 @@ pub(crate) enum PoolCommand {
     /// Example: `wbx pool info`
     Info {
         #[command(flatten)]
-        read: ReadArgs,
+        read: ChainArgs,
     },
     /// Set the swap fee in basis points, at most 100 (developers).
     ///
@@ -29,17 +29,17 @@ pub(crate) enum PoolCommand {
         #[arg(value_parser = clap::value_parser!(u16).range(0..=100))]
         bps: u16,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Stop swaps and deposits; withdrawals stay open (developers).
     Pause {
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Resume swaps and deposits (developers).
     Unpause {
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Add liquidity: up to WBX and ETH at the current price; unused ETH comes back (traders).
     ///
@@ -55,7 +55,7 @@ pub(crate) enum PoolCommand {
         #[arg(long, default_value = "10m", value_parser = duration)]
         deadline: Duration,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
     /// Withdraw SHARES liquidity shares (`all` for every one of yours).
     Remove {
@@ -65,7 +65,7 @@ pub(crate) enum PoolCommand {
         #[arg(long, default_value = "10m", value_parser = duration)]
         deadline: Duration,
         #[command(flatten)]
-        tx: TxArgs,
+        tx: ChainArgs,
     },
 }
 
@@ -73,7 +73,7 @@ impl PoolCommand {
     pub(crate) async fn run(self, out: Out) -> Result {
         match self {
             Self::Info { read } => {
-                let wbx = read.wbx().await?;
+                let wbx = read.reader().await?;
                 let state = wbx.pool_state().await?;
                 let shares = match wbx.connection().sender() {
                     Some(me) => Some(wbx.shares_of(me).await?),

@@ -1,7 +1,7 @@
 //! `wbx status`.
 
 use crate::{
-    args::ReadArgs,
+    args::ChainArgs,
     cmd::{access::grant_rows, bucket::bucket_table},
     error::Result,
     output::Out,
@@ -15,12 +15,12 @@ use wbx_sdk::Wbx;
 #[derive(Debug, Args)]
 pub(crate) struct StatusArgs {
     #[command(flatten)]
-    read: ReadArgs,
+    read: ChainArgs,
 }
 
 impl StatusArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        let wbx = self.read.wbx().await?;
+        let wbx = self.read.reader().await?;
         let d = wbx.deployment().clone();
         let (version, supply, paused, buckets, pool, now) = tokio::try_join!(
             wbx.version(),

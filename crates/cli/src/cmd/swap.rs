@@ -1,7 +1,7 @@
 //! `quote` and `swap`.
 
 use crate::{
-    args::{ReadArgs, TxArgs, amount, duration, percent_bps},
+    args::{ChainArgs, amount, duration, percent_bps},
     cmd::sent,
     error::{CliError, Result},
     output::Out,
@@ -59,12 +59,12 @@ pub(crate) struct QuoteArgs {
     #[arg(long, default_value = "0.5", value_parser = percent_bps)]
     slippage: u64,
     #[command(flatten)]
-    read: ReadArgs,
+    read: ChainArgs,
 }
 
 impl QuoteArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        let wbx = self.read.wbx().await?;
+        let wbx = self.read.reader().await?;
         let q = wbx.quote(self.way.into(), self.amount, self.slippage).await?;
         out.emit(&q, || describe(self.way, &q, self.slippage));
         Ok(())
@@ -91,7 +91,7 @@ pub(crate) struct SwapArgs {
     #[arg(long)]
     approve: bool,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 impl SwapArgs {

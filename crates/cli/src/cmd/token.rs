@@ -1,7 +1,7 @@
 //! ERC-20 commands: `balance`, `transfer`, `approve`, `allowance`, `transfer-from`.
 
 use crate::{
-    args::{ReadArgs, TxArgs, address, amount},
+    args::{ChainArgs, address, amount},
     cmd::sent,
     error::Result,
     output::Out,
@@ -19,13 +19,13 @@ pub(crate) struct BalanceArgs {
     #[arg(value_parser = address, value_name = "ACCOUNT")]
     holder: Option<Address>,
     #[command(flatten)]
-    read: ReadArgs,
+    read: ChainArgs,
 }
 
 impl BalanceArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        let wbx = self.read.wbx().await?;
-        let who = ReadArgs::who(&wbx, self.holder)?;
+        let wbx = self.read.reader().await?;
+        let who = ChainArgs::who(&wbx, self.holder)?;
         let (wbx_balance, eth) = tokio::try_join!(wbx.balance_of(who), wbx.eth_balance(who))?;
         out.emit(&serde_json::json!({ "account": who, "wbx": wbx_balance, "eth": eth }), || {
             format!("{who}\n  {wbx_balance} WBX\n  {eth} ETH")
@@ -46,7 +46,7 @@ pub(crate) struct TransferArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     amount: Amount,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 impl TransferArgs {
@@ -69,7 +69,7 @@ pub(crate) struct ApproveArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     amount: Amount,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 /// An address, or `pool` for the deployment's pool.
@@ -106,12 +106,12 @@ pub(crate) struct AllowanceArgs {
     /// The spender: an address, or `pool`.
     spender: String,
     #[command(flatten)]
-    read: ReadArgs,
+    read: ChainArgs,
 }
 
 impl AllowanceArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        let wbx = self.read.wbx().await?;
+        let wbx = self.read.reader().await?;
         let who = spender(&wbx, &self.spender)?;
         let a = wbx.allowance(self.owner, who).await?;
         out.emit(
@@ -137,7 +137,7 @@ pub(crate) struct TransferFromArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     amount: Amount,
     #[command(flatten)]
-    tx: TxArgs,
+    tx: ChainArgs,
 }
 
 impl TransferFromArgs {
