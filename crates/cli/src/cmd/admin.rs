@@ -21,6 +21,8 @@ pub(crate) enum AdminCommand {
         tx: ChainArgs,
     },
     /// Resume token movement.
+    ///
+    /// Example: `wbx admin unpause --account admin`
     Unpause {
         #[command(flatten)]
         tx: ChainArgs,
@@ -39,6 +41,8 @@ pub(crate) enum AdminCommand {
         tx: ChainArgs,
     },
     /// Register a swap pool (it may then move WBX without a Trader grant).
+    ///
+    /// Example: `wbx admin register-pool 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 --account admin`
     RegisterPool {
         /// The pool.
         #[arg(value_parser = address, value_name = "POOL")]
@@ -46,7 +50,9 @@ pub(crate) enum AdminCommand {
         #[command(flatten)]
         tx: ChainArgs,
     },
-    /// Unregister a swap pool.
+    /// Unregister a swap pool (its WBX payouts stop at once).
+    ///
+    /// Example: `wbx admin unregister-pool 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 --account admin`
     UnregisterPool {
         /// The pool.
         #[arg(value_parser = address, value_name = "POOL")]

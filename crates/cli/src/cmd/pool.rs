@@ -32,11 +32,15 @@ pub(crate) enum PoolCommand {
         tx: ChainArgs,
     },
     /// Stop swaps and deposits; withdrawals stay open (developers).
+    ///
+    /// Example: `wbx pool pause --account dev`
     Pause {
         #[command(flatten)]
         tx: ChainArgs,
     },
     /// Resume swaps and deposits (developers).
+    ///
+    /// Example: `wbx pool unpause --account dev`
     Unpause {
         #[command(flatten)]
         tx: ChainArgs,
@@ -58,6 +62,8 @@ pub(crate) enum PoolCommand {
         tx: ChainArgs,
     },
     /// Withdraw SHARES liquidity shares (`all` for every one of yours).
+    ///
+    /// Example: `wbx pool remove all --account alice`
     Remove {
         /// A number of shares, or `all`.
         shares: String,
