@@ -36,7 +36,7 @@ pub mod signer;
 pub use amount::{Amount, AmountError};
 pub use client::{PoolState, Quote, Sent, Side, SignedRenewal, Wbx};
 pub use connection::{Connection, DEFAULT_RPC_URL};
-pub use deploy::{DeployConfig, deploy};
+pub use deploy::{DeployConfig, DeployProgress, deploy, deploy_resumable};
 pub use deployment::{Deployment, DeploymentError};
 pub use error::{Error, Result, Revert};
 pub use grant::{BucketInfo, Grant, GrantStatus};

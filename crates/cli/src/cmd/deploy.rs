@@ -8,12 +8,13 @@ use crate::{
 use alloy::providers::Provider;
 use clap::Args;
 use std::{path::PathBuf, time::Duration};
-use wbx_sdk::{Amount, DeployConfig, Deployment, deploy};
+use wbx_sdk::{Amount, DeployConfig, DeployProgress, Deployment, deploy_resumable};
 
 /// Deploy the token and the pool, register and seed the pool, and write the deployment record.
 ///
 /// The signer becomes the top admin. Refuses to overwrite a record whose contracts still exist on
-/// the chain (use --force to deploy again).
+/// the chain (use --force to deploy again). A deployment that dies half way resumes when run
+/// again (its progress is kept beside the record), creating no contract twice.
 ///
 /// Example: `wbx deploy --dev-account 0` (local anvil), `wbx deploy --account deployer --rpc-url $RPC`
 #[derive(Debug, Args)]
@@ -76,10 +77,36 @@ impl DeployArgs {
             seed_wbx: self.seed_wbx,
             seed_eth: self.seed_eth,
         };
-        out.note(format!("deploying to chain {} as {}", conn.chain_id(), conn.require_sender()?));
-        let wbx = deploy(&conn, &config).await?;
+        // Progress beside the record: a deployment that dies half way resumes from it.
+        let progress_path = path.with_extension("progress.json");
+        let progress: Option<DeployProgress> = match std::fs::read(&progress_path) {
+            Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| {
+                CliError::input(format!(
+                    "{} is not a deployment in progress ({e}): delete it to start over",
+                    progress_path.display()
+                ))
+            })?),
+            Err(_) => None,
+        };
+        match &progress {
+            Some(_) => out
+                .note(format!("resuming the unfinished deployment in {}", progress_path.display())),
+            None => out.note(format!(
+                "deploying to chain {} as {}",
+                conn.chain_id(),
+                conn.require_sender()?
+            )),
+        }
+        let wbx = deploy_resumable(&conn, &config, progress, |p| {
+            let json = serde_json::to_vec_pretty(p).expect("serialisable");
+            wbx_sdk::fs::write_atomic(&progress_path, &json).map_err(|e| {
+                wbx_sdk::Error::Other(format!("cannot write {}: {e}", progress_path.display()))
+            })
+        })
+        .await?;
         let record = wbx.deployment().clone();
         record.write(&path).map_err(wbx_sdk::Error::from)?;
+        let _ = std::fs::remove_file(&progress_path);
         out.emit(&record, || {
             format!(
                 "deployed WBX {} on chain {}\n  token {}\n  pool  {}\n  admin {}\n  record {}",

@@ -92,3 +92,70 @@ async fn websocket_connections_work_too() {
         Amount::whole(2)
     );
 }
+
+/// A deployment that dies at any step resumes from its saved progress and creates nothing twice.
+#[tokio::test]
+async fn an_interrupted_deployment_resumes_without_creating_twice() {
+    use alloy::providers::Provider;
+    use wbx_sdk::{DeployConfig, DeployProgress, deploy_resumable};
+    let anvil = wbx_testing::spawn_anvil();
+    let conn = account(&anvil, who::ADMIN).await;
+    let config = DeployConfig::default();
+
+    // Dies right after saving the token's address, before broadcasting it.
+    let mut saved: Option<DeployProgress> = None;
+    let err = deploy_resumable(&conn, &config, None, |p| {
+        saved = Some(p.clone());
+        Err(wbx_sdk::Error::Other("killed".into()))
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("killed"));
+    let first = saved.clone().unwrap();
+    let (token, _) = first.token.unwrap();
+    assert!(conn.provider().get_code_at(token).await.unwrap().is_empty(), "nothing was sent");
+
+    // Dies after the token exists, before the pool is broadcast.
+    let mut calls = 0;
+    let err = deploy_resumable(&conn, &config, Some(first), |p| {
+        calls += 1;
+        saved = Some(p.clone());
+        if calls == 2 { Err(wbx_sdk::Error::Other("killed".into())) } else { Ok(()) }
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("killed"));
+    assert!(!conn.provider().get_code_at(token).await.unwrap().is_empty());
+    let nonce_after_token =
+        conn.provider().get_transaction_count(wbx_testing::address(who::ADMIN)).await.unwrap();
+
+    // Resumed to the end: the same token, one pool, the policy state.
+    let wbx = deploy_resumable(&conn, &config, saved, |_| Ok(())).await.unwrap();
+    assert_eq!(wbx.deployment().token, token);
+    assert_eq!(
+        conn.provider().get_transaction_count(wbx_testing::address(who::ADMIN)).await.unwrap(),
+        // pool, setPool, grant, allocate, approve, addLiquidity, revoke
+        nonce_after_token + 7
+    );
+    assert_eq!(wbx.pool_state().await.unwrap().reserve_wbx, Amount::whole(1_000_000));
+    // Running it once more does nothing at all.
+    let again = deploy_resumable(
+        &conn,
+        &config,
+        Some(DeployProgress {
+            chain_id: 31337,
+            admin: wbx_testing::address(who::ADMIN),
+            start_block: 0,
+            token: Some((token, 0)),
+            pool: Some((wbx.deployment().pool, 1)),
+        }),
+        |_| Ok(()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.deployment().pool, wbx.deployment().pool);
+    assert_eq!(
+        conn.provider().get_transaction_count(wbx_testing::address(who::ADMIN)).await.unwrap(),
+        nonce_after_token + 7
+    );
+}
