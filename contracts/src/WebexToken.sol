@@ -186,7 +186,7 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     function grantAccess(address account, bytes32 role, GrantKind kind) external {
         _checkGrantAuthority(role);
         if (kind == GrantKind.None) revert WbxWrongGrantKind(account, role, kind);
-        if (account == address(0)) revert AccessControlUnauthorizedAccount(account, role);
+        if (account == address(0)) revert WbxInvalidAccount(account);
         bytes32 conflicting = _conflictingRole(role);
         if (conflicting != bytes32(0) && _isActive(_grants[account][conflicting])) {
             revert WbxConflictingRole(account, role, conflicting);

@@ -103,7 +103,7 @@ contract AccessTest is WbxFixture {
     }
 
     function test_RevertWhen_GrantAccessToZeroAddress() public {
-        vm.expectRevert(_unauthorized(address(0), AUDITOR));
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxInvalidAccount.selector, address(0)));
         vm.prank(admin);
         token.grantAccess(address(0), AUDITOR, STANDARD);
     }

@@ -132,6 +132,9 @@ interface IWebexToken {
     /// @notice An amount of zero where a positive amount is required.
     error WbxZeroAmount();
 
+    /// @notice `account` cannot hold a grant (the zero address).
+    error WbxInvalidAccount(address account);
+
     /// @notice Issuing `amount` would take the supply past `cap`.
     error WbxSupplyCapExceeded(uint256 amount, uint256 cap);
 

@@ -387,6 +387,7 @@ impl fmt::Display for Revert {
                     amt(e.needed)
                 ),
                 T::WbxZeroAmount(_) => write!(f, "the amount must be greater than zero"),
+                T::WbxInvalidAccount(e) => write!(f, "{} cannot hold a grant", e.account),
                 T::WbxSupplyCapExceeded(e) => {
                     write!(
                         f,
