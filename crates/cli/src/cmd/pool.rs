@@ -85,6 +85,8 @@ impl PoolCommand {
                     Some(me) => Some(wbx.shares_of(me).await?),
                     None => None,
                 };
+                // In decimal, as printed for humans (a U256 would serialise as hex).
+                let shares = shares.map(|s| s.to_string());
                 let json = serde_json::json!({ "pool": wbx.deployment().pool, "state": state, "yourShares": shares });
                 out.emit(&json, || {
                     format!(

@@ -46,7 +46,7 @@ impl StatusArgs {
             "totalSupply": supply,
             "paused": paused,
             "buckets": buckets,
-            "pool_state": pool,
+            "poolState": pool,
             "account": me,
             "grants": grants,
         });

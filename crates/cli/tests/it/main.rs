@@ -1,1 +1,15 @@
 //! Integration tests of the `wbx` binary against real anvil nodes.
+//!
+//! Every test runs the built binary (`CARGO_BIN_EXE_wbx`) as a user would, against its own anvil
+//! node with WBX deployed, and checks the exit code, what was printed, and what changed on chain.
+
+mod access;
+mod admin;
+mod bad_input;
+mod batch;
+mod buckets;
+mod deploy;
+mod pool;
+mod support;
+mod swap;
+mod token;

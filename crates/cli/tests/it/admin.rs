@@ -1,0 +1,90 @@
+//! `admin pause|unpause|durations|register-pool|unregister-pool`.
+
+use crate::support::{Cli, FAILURE, fresh, mined};
+use alloy::primitives::Address;
+use wbx_sdk::{Amount, Role};
+use wbx_testing::{address, who};
+
+#[tokio::test]
+async fn pause_stops_every_transfer_until_unpause() {
+    let cli = Cli::new().await;
+    let to = fresh();
+
+    cli.by(who::ADMIN, &["admin", "pause"]).ok().says(&["paused the token", "  tx 0x"]);
+    assert!(cli.sdk().is_paused().await.unwrap());
+    cli.run(&["status"]).ok().says(&["WBX (PAUSED)"]);
+    cli.by(who::TRADER, &["transfer", &to.to_string(), "1"])
+        .fails(FAILURE, &["the token is paused", "an admin unpauses it"]);
+
+    // Only admins switch it.
+    cli.by(who::TRADER, &["admin", "unpause"]).fails(FAILURE, &["does not hold the admin role"]);
+    assert!(cli.sdk().is_paused().await.unwrap());
+
+    let json = cli.by(who::ADMIN, &["admin", "unpause", "--json"]).ok().json();
+    assert_eq!(mined(&cli, &json).await, "unpaused the token");
+    assert!(!cli.sdk().is_paused().await.unwrap());
+    cli.by(who::TRADER, &["transfer", &to.to_string(), "1"]).ok();
+    assert_eq!(cli.balance(to).await, Amount::whole(1));
+
+    cli.by(who::TRADER, &["admin", "pause"]).fails(FAILURE, &["does not hold the admin role"]);
+    assert!(!cli.sdk().is_paused().await.unwrap());
+}
+
+#[tokio::test]
+async fn durations_set_the_lifetime_of_new_grants() {
+    let cli = Cli::new().await;
+    cli.by(who::ADMIN, &["admin", "durations", "--standard", "10m", "--extended", "2h"])
+        .ok()
+        .says(&["grants now last 10m (standard) and 2h (extended)"]);
+    assert_eq!(cli.sdk().grant_durations().await.unwrap(), (600, 7200));
+
+    let (a, b) = (fresh(), fresh());
+    cli.by(who::ADMIN, &["access", "grant", &a.to_string(), "auditor"]).ok();
+    cli.by(who::ADMIN, &["access", "grant", &b.to_string(), "auditor", "--kind", "extended"]).ok();
+    let g = cli.sdk().grant_of(a, Role::Auditor).await.unwrap();
+    assert_eq!(g.expires_at - g.granted_at, 600);
+    let g = cli.sdk().grant_of(b, Role::Auditor).await.unwrap();
+    assert_eq!(g.expires_at - g.granted_at, 7200);
+
+    // Outside 5m..1d: refused by the contract, with the bounds; nothing changes.
+    let nonce = cli.nonce(address(who::ADMIN)).await;
+    cli.by(who::ADMIN, &["admin", "durations", "--standard", "1m", "--extended", "1h"])
+        .fails(FAILURE, &["a grant duration of 60 s is outside the allowed 300 s to 86400 s"]);
+    assert_eq!(cli.nonce(address(who::ADMIN)).await, nonce);
+    assert_eq!(cli.sdk().grant_durations().await.unwrap(), (600, 7200));
+    // Not a duration at all: bad input.
+    cli.by(who::ADMIN, &["admin", "durations", "--standard", "soon", "--extended", "1h"])
+        .fails(crate::support::BAD_INPUT, &["\"soon\" is not a duration"]);
+}
+
+async fn is_pool(cli: &Cli, pool: Address) -> bool {
+    cli.sdk().token().isPool(pool).call().await.unwrap()
+}
+
+#[tokio::test]
+async fn register_and_unregister_pools() {
+    let cli = Cli::new().await;
+    let pool = cli.sdk().deployment().pool;
+    assert!(is_pool(&cli, pool).await);
+
+    cli.by(who::ADMIN, &["admin", "unregister-pool", &pool.to_string()])
+        .ok()
+        .says(&[&format!("unregistered pool {pool}")]);
+    assert!(!is_pool(&cli, pool).await);
+    // Unregistered, the pool cannot pay out WBX: a buy fails.
+    cli.by(who::TRADER, &["swap", "buy", "0.1"])
+        .fails(FAILURE, &[&format!("{pool} does not hold the trader role")]);
+
+    let json = cli.by(who::ADMIN, &["--json", "admin", "register-pool", &pool.to_string()]);
+    assert_eq!(mined(&cli, &json.ok().json()).await, format!("registered pool {pool}"));
+    assert!(is_pool(&cli, pool).await);
+    cli.by(who::TRADER, &["swap", "buy", "0.1"]).ok();
+
+    // Again: already registered, said plainly.
+    cli.by(who::ADMIN, &["admin", "register-pool", &pool.to_string()])
+        .fails(FAILURE, &[&format!("pool {pool} is already registered")]);
+    let other = fresh();
+    cli.by(who::TRADER, &["admin", "register-pool", &other.to_string()])
+        .fails(FAILURE, &["does not hold the admin role"]);
+    assert!(!is_pool(&cli, other).await);
+}

@@ -1,0 +1,259 @@
+//! `allocate-batch`: every row paid exactly once, even across a killed run.
+
+use crate::support::{BAD_INPUT, Cli, FAILURE, addr, fresh, s};
+use alloy::primitives::{Address, U256};
+use serde_json::Value;
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+use wbx_sdk::{Amount, Bucket};
+use wbx_testing::{address, who};
+
+const BUCKET: Bucket = Bucket::CommunityRewards;
+
+/// `n` fresh recipients with distinct amounts (`i + 1` and a fraction, so none is round).
+fn payouts(n: usize) -> Vec<(Address, Amount)> {
+    (0..n).map(|i| (fresh(), format!("{}.{:03}", i + 1, i * 7 + 1).parse().unwrap())).collect()
+}
+
+/// Writes the rows as a CSV file (with a header and a comment) named `name` in the CLI's folder.
+fn write_csv(cli: &Cli, name: &str, rows: &[(Address, Amount)]) -> PathBuf {
+    let mut text = String::from("address,amount\n# community rewards\n");
+    for (to, amount) in rows {
+        text.push_str(&format!("{to},{amount}\n"));
+    }
+    let path = cli.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn total(rows: &[(Address, Amount)]) -> U256 {
+    rows.iter().map(|(_, a)| a.raw()).sum()
+}
+
+fn journal_of(csv: &Path) -> PathBuf {
+    let mut name = csv.file_name().unwrap().to_os_string();
+    name.push(".journal.json");
+    csv.with_file_name(name)
+}
+
+/// The journal, if there is one yet and it parses.
+fn read_journal(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn batch_args(csv: &Path, batch_size: usize) -> Vec<String> {
+    [
+        "allocate-batch",
+        "community-rewards",
+        csv.to_str().unwrap(),
+        "--batch-size",
+        &batch_size.to_string(),
+        "--dev-account",
+        "0",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+async fn assert_paid_exactly(cli: &Cli, rows: &[(Address, Amount)]) {
+    for (to, amount) in rows {
+        assert_eq!(cli.balance(*to).await, *amount, "balance of {to}");
+    }
+}
+
+#[tokio::test]
+async fn pays_every_row_once_and_a_second_run_pays_nothing() {
+    let cli = Cli::new().await;
+    let admin = address(who::ADMIN);
+    let rows = payouts(5);
+    let csv = write_csv(&cli, "rewards.csv", &rows);
+    let released = cli.released(BUCKET).await;
+    let nonce = cli.nonce(admin).await;
+    let args = batch_args(&csv, 2);
+    let sum = Amount::from_raw(total(&rows));
+
+    cli.run(&strs(&args)).ok().says(&[
+        &format!(
+            "paid 5 rows ({sum} WBX) from community-rewards in 3 batches: 3 now, 0 already paid"
+        ),
+        "rewards.csv.journal.json",
+    ]);
+    assert_paid_exactly(&cli, &rows).await;
+    assert_eq!(cli.released(BUCKET).await.raw(), released.raw() + total(&rows));
+    assert_eq!(cli.nonce(admin).await, nonce + 3, "one transaction per batch");
+
+    let journal = read_journal(&journal_of(&csv)).expect("the journal is written");
+    assert_eq!(journal["chainId"], 31337);
+    assert_eq!(s(&journal, "bucket"), "community-rewards");
+    assert_eq!(addr(&journal, "sender"), admin);
+    assert_eq!(addr(&journal, "token"), cli.sdk().deployment().token);
+    assert_eq!(journal["batchSize"], 2);
+    let batches = journal["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 3);
+    assert!(batches.iter().all(|b| b["state"] == "paid"), "{journal:#}");
+
+    // Again: everything is already paid, nothing is sent.
+    let mut again = args.clone();
+    again.push("--json".into());
+    let report = cli.run(&strs(&again)).ok().json();
+    assert_eq!(report["rows"], 5);
+    assert_eq!(s(&report, "total"), sum.to_string());
+    assert_eq!(report["batches"], 3);
+    assert_eq!(report["alreadyPaid"], 3);
+    assert_eq!(report["paidNow"], 0);
+    assert_eq!(report["transactions"], serde_json::json!([]));
+    assert_eq!(Path::new(s(&report, "journal")), journal_of(&csv));
+    assert_eq!(cli.nonce(admin).await, nonce + 3);
+    assert_paid_exactly(&cli, &rows).await;
+    assert_eq!(cli.released(BUCKET).await.raw(), released.raw() + total(&rows));
+}
+
+#[tokio::test]
+async fn a_bad_row_stops_the_run_before_anything_is_sent() {
+    let cli = Cli::new().await;
+    let admin = address(who::ADMIN);
+    let (a, b, c) = (fresh(), fresh(), fresh());
+    let cases = [
+        // Line 3 (after the header): not an address.
+        (
+            "bad-address.csv",
+            format!("address,amount\n{a},1\n0x12345,2\n{c},3\n"),
+            vec!["bad-address.csv:3", "\"0x12345\" is not an address"],
+        ),
+        // The same address twice, once in lowercase.
+        (
+            "duplicate.csv",
+            format!("{a},1\n{b},2\n{},3\n", a.to_string().to_lowercase()),
+            vec!["duplicate.csv:3", "already paid on line 1"],
+        ),
+        (
+            "precise.csv",
+            format!("{a},1\n{b},1.0000000000000000001\n{c},3\n"),
+            vec!["precise.csv:2", "19 decimals"],
+        ),
+        (
+            "checksum.csv",
+            format!("{a},1\n{b},2\n{},3\n", mangle_checksum(c)),
+            vec!["checksum.csv:3", "wrong EIP-55 checksum"],
+        ),
+    ];
+    let nonce = cli.nonce(admin).await;
+    let released = cli.released(BUCKET).await;
+    for (name, text, says) in cases {
+        let path = cli.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let mut parts = says.clone();
+        parts.push("nothing was sent");
+        cli.run(&strs(&batch_args(&path, 2))).fails(BAD_INPUT, &parts);
+        assert!(!journal_of(&path).exists(), "{name}: no journal");
+    }
+    assert_eq!(cli.nonce(admin).await, nonce);
+    assert_eq!(cli.released(BUCKET).await, released);
+    for to in [a, b, c] {
+        assert_eq!(cli.balance(to).await, Amount::ZERO);
+    }
+}
+
+/// `to`'s checksummed form with the case of its first letter flipped.
+fn mangle_checksum(to: Address) -> String {
+    let good = to.to_checksum(None);
+    let i = good[2..].find(|c: char| c.is_ascii_alphabetic()).expect("a letter") + 2;
+    let mut bytes = good.into_bytes();
+    bytes[i] ^= 0x20;
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_larger_than_the_bucket_sends_nothing() {
+    let cli = Cli::new().await;
+    let admin = address(who::ADMIN);
+    let remaining = cli.sdk().bucket(BUCKET).await.unwrap().remaining;
+    let rows = [(fresh(), Amount::whole(1)), (fresh(), remaining)];
+    let csv = write_csv(&cli, "big.csv", &rows);
+    let nonce = cli.nonce(admin).await;
+    cli.run(&strs(&batch_args(&csv, 1))).fails(
+        FAILURE,
+        &[
+            &format!(
+                "holds {remaining} WBX, less than the {} WBX still to pay",
+                Amount::from_raw(total(&rows))
+            ),
+            "nothing was sent",
+        ],
+    );
+    assert_eq!(cli.nonce(admin).await, nonce);
+    assert_eq!(cli.balance(rows[0].0).await, Amount::ZERO);
+}
+
+#[tokio::test]
+async fn a_killed_run_run_again_pays_every_row_exactly_once() {
+    let cli = Cli::new().await;
+    let admin = address(who::ADMIN);
+    let rows = payouts(40);
+    let csv = write_csv(&cli, "kill.csv", &rows);
+    let journal = journal_of(&csv);
+    let args = batch_args(&csv, 2);
+    let released = cli.released(BUCKET).await;
+    let nonce = cli.nonce(admin).await;
+
+    // Start the 20-batch run, and kill it once the journal shows three batches.
+    let mut child = cli
+        .cmd(&strs(&args))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn wbx");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before the journal showed three batches");
+        }
+        let seen = read_journal(&journal).map_or(0, |j| j["batches"].as_array().unwrap().len());
+        if seen >= 3 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no progress in the journal");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+
+    // It really was cut short: not every batch is paid, not every recipient holds anything.
+    let cut = read_journal(&journal).expect("the journal survives the kill");
+    let paid = cut["batches"].as_array().unwrap().iter().filter(|b| b["state"] == "paid").count();
+    assert!((2..20).contains(&paid), "paid batches in the journal at the kill: {paid}");
+    let mut holders = 0;
+    for (to, amount) in &rows {
+        let b = cli.balance(*to).await;
+        assert!(b == Amount::ZERO || b == *amount, "{to} holds {b}, neither nothing nor {amount}");
+        holders += usize::from(b == *amount);
+    }
+    assert!((4..40).contains(&holders), "recipients paid at the kill: {holders}");
+
+    // The same command again: it finishes, and pays nobody twice.
+    let mut again = args.clone();
+    again.push("--json".into());
+    let report = cli.run(&strs(&again)).ok().json();
+    assert_eq!(report["rows"], 40);
+    assert_eq!(report["batches"], 20);
+    let (already, now) =
+        (report["alreadyPaid"].as_u64().unwrap(), report["paidNow"].as_u64().unwrap());
+    assert_eq!(already + now, 20, "{report:#}");
+    assert!(already >= 2 && now >= 1, "{report:#}");
+    assert_eq!(s(&report, "total"), Amount::from_raw(total(&rows)).to_string());
+
+    assert_paid_exactly(&cli, &rows).await;
+    assert_eq!(cli.released(BUCKET).await.raw(), released.raw() + total(&rows));
+    assert_eq!(cli.nonce(admin).await, nonce + 20, "exactly one transaction per batch");
+    let done = read_journal(&journal).unwrap();
+    let batches = done["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 20);
+    assert!(batches.iter().all(|b| b["state"] == "paid"), "{done:#}");
+}

@@ -1,0 +1,224 @@
+//! Running the real `wbx` binary: against a [`Fixture`] (its record written into a temporary
+//! folder, which is also the working directory), or bare.
+
+use alloy::{primitives::Address, providers::Provider};
+use serde_json::Value;
+use std::{
+    fmt,
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+};
+use tempfile::TempDir;
+use wbx_sdk::{Amount, Bucket, Wbx};
+use wbx_testing::Fixture;
+
+/// Exit code of a transaction or RPC failure.
+pub(crate) const FAILURE: i32 = 1;
+/// Exit code of bad input.
+pub(crate) const BAD_INPUT: i32 = 2;
+
+/// Environment variables that would change what `wbx` does: none of them leaks into a test.
+const ENV: &[&str] = &[
+    "ETH_RPC_URL",
+    "WBX_DEPLOYMENT",
+    "WBX_PRIVATE_KEY",
+    "ETH_KEYSTORE",
+    "ETH_KEYSTORE_ACCOUNT",
+    "ETH_PASSWORD",
+    "RUST_LOG",
+];
+
+/// `wbx` with a clean environment, no stdin, run in `cwd`.
+pub(crate) fn wbx(cwd: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wbx"));
+    for v in ENV {
+        c.env_remove(v);
+    }
+    c.current_dir(cwd).stdin(Stdio::null());
+    c
+}
+
+/// Runs `cmd` to completion.
+pub(crate) fn run(cmd: &mut Command) -> Run {
+    Run::from(cmd.output().expect("run wbx"))
+}
+
+/// What a run printed and how it ended.
+pub(crate) struct Run {
+    /// The exit code.
+    pub(crate) code: i32,
+    /// stdout.
+    pub(crate) stdout: String,
+    /// stderr.
+    pub(crate) stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().expect("wbx exited by a signal"),
+            stdout: String::from_utf8(o.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(o.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+impl Run {
+    /// Asserts success.
+    #[track_caller]
+    pub(crate) fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success:\n{self}");
+        self
+    }
+
+    /// Asserts exit `code`, an empty stdout, and an `error:` on stderr holding every one of `parts`.
+    #[track_caller]
+    pub(crate) fn fails(self, code: i32, parts: &[&str]) -> Self {
+        assert_eq!(self.code, code, "expected exit {code}:\n{self}");
+        assert!(self.stdout.is_empty(), "a failure prints nothing on stdout:\n{self}");
+        assert!(self.stderr.contains("error: "), "no error on stderr:\n{self}");
+        for p in parts {
+            assert!(self.stderr.contains(p), "stderr lacks {p:?}:\n{self}");
+        }
+        self
+    }
+
+    /// Asserts that stdout holds every one of `parts`.
+    #[track_caller]
+    pub(crate) fn says(self, parts: &[&str]) -> Self {
+        for p in parts {
+            assert!(self.stdout.contains(p), "stdout lacks {p:?}:\n{self}");
+        }
+        self
+    }
+
+    /// stdout as the one JSON document it must be.
+    #[track_caller]
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{self}"))
+    }
+}
+
+/// A deployed fixture, its record in a temporary folder, and `wbx` pointed at both.
+pub(crate) struct Cli {
+    /// The chain and the deployment.
+    pub(crate) f: Fixture,
+    /// The working directory of every run; the record is in it.
+    pub(crate) dir: TempDir,
+    /// The deployment record.
+    pub(crate) record: PathBuf,
+}
+
+impl Cli {
+    /// A fresh node with WBX deployed ([`Fixture`]) and its record written.
+    pub(crate) async fn new() -> Self {
+        let f = Fixture::new().await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let record = dir.path().join("deployment.json");
+        f.admin.deployment().write(&record).expect("write the record");
+        Self { f, dir, record }
+    }
+
+    /// The RPC URL of the node.
+    pub(crate) fn url(&self) -> String {
+        self.f.anvil.endpoint()
+    }
+
+    /// `wbx ARGS --deployment RECORD --rpc-url URL`.
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = wbx(self.dir.path());
+        c.args(args).arg("--deployment").arg(&self.record).args(["--rpc-url", &self.url()]);
+        c
+    }
+
+    /// Runs `wbx ARGS` read-only (no wallet).
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
+        run(&mut self.cmd(args))
+    }
+
+    /// Runs `wbx ARGS --dev-account N`.
+    pub(crate) fn by(&self, n: u32, args: &[&str]) -> Run {
+        run(self.cmd(args).args(["--dev-account", &n.to_string()]))
+    }
+
+    /// Runs `wbx ARGS --dev-account N` with `input` on stdin.
+    pub(crate) fn by_with_stdin(&self, n: u32, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .cmd(args)
+            .args(["--dev-account", &n.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn wbx");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        Run::from(child.wait_with_output().expect("wait for wbx"))
+    }
+
+    /// The admin's handle on the deployment, for checking effects.
+    pub(crate) fn sdk(&self) -> &Wbx {
+        &self.f.admin
+    }
+
+    /// Transactions sent by `who` so far (mined or pending).
+    pub(crate) async fn nonce(&self, who: Address) -> u64 {
+        self.sdk().provider().get_transaction_count(who).pending().await.expect("nonce")
+    }
+
+    /// WBX balance of `who`.
+    pub(crate) async fn balance(&self, who: Address) -> Amount {
+        self.sdk().balance_of(who).await.expect("balance")
+    }
+
+    /// Released total of `bucket`.
+    pub(crate) async fn released(&self, bucket: Bucket) -> Amount {
+        self.sdk().bucket(bucket).await.expect("bucket").released
+    }
+}
+
+/// A new random address: it holds nothing and has no grant.
+pub(crate) fn fresh() -> Address {
+    alloy::signers::local::PrivateKeySigner::random().address()
+}
+
+/// A decimal amount.
+pub(crate) fn amt(s: &str) -> Amount {
+    s.parse().expect("amount")
+}
+
+/// A JSON field as a string (amounts, addresses, hashes).
+#[track_caller]
+pub(crate) fn s<'a>(v: &'a Value, field: &str) -> &'a str {
+    v[field].as_str().unwrap_or_else(|| panic!("{field:?} is not a string in {v:#}"))
+}
+
+/// A JSON field as an address.
+#[track_caller]
+pub(crate) fn addr(v: &Value, field: &str) -> Address {
+    s(v, field).parse().unwrap_or_else(|e| panic!("{field:?} is not an address ({e}) in {v:#}"))
+}
+
+/// The `action`/`hash`/`block`/`gasUsed` document of a mined transaction; checks that the
+/// transaction is on chain and succeeded, and returns the action.
+pub(crate) async fn mined(cli: &Cli, v: &Value) -> String {
+    let hash: alloy::primitives::TxHash = s(v, "hash").parse().expect("a tx hash");
+    let receipt = cli
+        .sdk()
+        .provider()
+        .get_transaction_receipt(hash)
+        .await
+        .expect("receipt")
+        .unwrap_or_else(|| panic!("{hash} is not mined"));
+    assert!(receipt.status(), "{hash} reverted");
+    assert_eq!(v["block"].as_u64(), receipt.block_number, "{v:#}");
+    assert_eq!(v["gasUsed"].as_u64(), Some(receipt.gas_used), "{v:#}");
+    s(v, "action").to_string()
+}
