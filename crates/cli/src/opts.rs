@@ -54,6 +54,8 @@ pub(crate) enum Command {
     /// The pool: state, fee and pause (developers), liquidity (traders).
     #[command(subcommand)]
     Pool(cmd::pool::PoolCommand),
+    /// Renew Extended grants before they expire: a daemon, or one pass with --once (keepers).
+    Keeper(cmd::keeper::KeeperArgs),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }
@@ -78,6 +80,7 @@ impl Cli {
             Command::Access(c) => c.run(out).await,
             Command::Admin(c) => c.run(out).await,
             Command::Pool(c) => c.run(out).await,
+            Command::Keeper(a) => a.run(out).await,
             Command::Completions(a) => a.run(),
         }
     }

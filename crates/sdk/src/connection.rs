@@ -11,8 +11,13 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::client::ClientBuilder,
     signers::local::PrivateKeySigner,
-    transports::layers::RetryBackoffLayer,
+    transports::{
+        RpcError, TransportError,
+        http::reqwest,
+        layers::{OrRetryPolicyFn, RateLimitRetryPolicy, RetryBackoffLayer},
+    },
 };
+use std::time::Duration;
 
 /// The default RPC endpoint: a local anvil.
 pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
@@ -20,6 +25,48 @@ pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
 /// Retries of a rate-limited or dropped request before giving up, and the first backoff in ms.
 const RETRIES: u32 = 8;
 const BACKOFF_MS: u64 = 200;
+
+/// How a connection copes with a flaky endpoint. The default is what [`Connection::connect`] does:
+/// rate-limited requests are retried with backoff, and nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectOptions {
+    /// Retries of one request before giving up.
+    pub retries: u32,
+    /// The first backoff between retries (it grows with each one).
+    pub backoff: Duration,
+    /// Also retry a request that failed in transport: connection refused or reset, a response cut
+    /// short, a timeout, an HTTP 5xx from a proxy. Safe for reads and for raw signed transactions
+    /// (a resend has the same hash), which is all a keeper sends; a resend that had reached the
+    /// node comes back as "already known" or "nonce too low", which the caller must accept.
+    pub retry_transport_errors: bool,
+    /// Give up on one HTTP request after this long, so a request lost on the way cannot hang a
+    /// daemon (`None`: wait as long as it takes). WebSocket connections ignore it.
+    pub request_timeout: Option<Duration>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            retries: RETRIES,
+            backoff: Duration::from_millis(BACKOFF_MS),
+            retry_transport_errors: false,
+            request_timeout: None,
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// For a process that runs unattended for weeks (the keeper): transport failures retried,
+    /// 30 s per request.
+    pub fn unattended() -> Self {
+        Self {
+            retries: 10,
+            retry_transport_errors: true,
+            request_timeout: Some(Duration::from_secs(30)),
+            ..Self::default()
+        }
+    }
+}
 
 /// A connection to a node, with or without a signer.
 ///
@@ -53,12 +100,38 @@ impl Connection {
     /// Connects to `url` (`http(s)://` or `ws(s)://`) and loads the signer, if any. A dev account is
     /// refused unless the node is a local chain.
     pub async fn connect(url: &str, signer: Option<&SignerSource>) -> Result<Self> {
+        Self::connect_with(url, signer, &ConnectOptions::default()).await
+    }
+
+    /// [`Connection::connect`] with other retry and timeout settings.
+    pub async fn connect_with(
+        url: &str,
+        signer: Option<&SignerSource>,
+        options: &ConnectOptions,
+    ) -> Result<Self> {
         let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
-        let client = ClientBuilder::default()
-            .layer(RetryBackoffLayer::new(RETRIES, BACKOFF_MS, u64::MAX))
-            .connect(url)
-            .await
-            .map_err(|e| unreachable(e.to_string()))?;
+        let retry_transport = options.retry_transport_errors;
+        let policy = OrRetryPolicyFn::new(RateLimitRetryPolicy::default(), move |e| {
+            retry_transport && is_transport_failure(e)
+        });
+        let backoff = options.backoff.as_millis() as u64;
+        let builder = ClientBuilder::default().layer(RetryBackoffLayer::new_with_policy(
+            options.retries,
+            backoff,
+            u64::MAX,
+            policy,
+        ));
+        let http_url = reqwest::Url::parse(url).ok().filter(|u| u.scheme().starts_with("http"));
+        let client = match (options.request_timeout, http_url) {
+            (Some(timeout), Some(http_url)) => {
+                let http = reqwest::Client::builder()
+                    .timeout(timeout)
+                    .build()
+                    .map_err(|e| unreachable(e.to_string()))?;
+                builder.http_with_client(http, http_url)
+            }
+            _ => builder.connect(url).await.map_err(|e| unreachable(e.to_string()))?,
+        };
         // A read-only provider first, to learn the chain before any key is loaded.
         let reader = ProviderBuilder::new().connect_client(client.clone());
         let chain_id = reader.get_chain_id().await.map_err(|e| unreachable(short(&e)))?;
@@ -115,6 +188,11 @@ impl Connection {
     pub fn require_sender(&self) -> Result<Address> {
         self.sender().ok_or(Error::NoSigner)
     }
+}
+
+/// A request that failed on the way (not an answer from the node).
+fn is_transport_failure(e: &TransportError) -> bool {
+    matches!(e, RpcError::Transport(_))
 }
 
 /// The first line of a transport error: enough to say why a node is unreachable.

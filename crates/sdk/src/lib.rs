@@ -35,7 +35,7 @@ pub mod signer;
 
 pub use amount::{Amount, AmountError};
 pub use client::{PoolState, Quote, Sent, Side, SignedRenewal, Wbx};
-pub use connection::{Connection, DEFAULT_RPC_URL};
+pub use connection::{ConnectOptions, Connection, DEFAULT_RPC_URL};
 pub use deploy::{DeployConfig, DeployProgress, deploy, deploy_resumable};
 pub use deployment::{Deployment, DeploymentError};
 pub use error::{Error, Result, Revert};

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod bucket;
 pub(crate) mod completions;
 pub(crate) mod deploy;
+pub(crate) mod keeper;
 pub(crate) mod pool;
 pub(crate) mod status;
 pub(crate) mod swap;

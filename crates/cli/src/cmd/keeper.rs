@@ -1,0 +1,180 @@
+//! `wbx keeper`: the renewal daemon (all logic in `wbx-keeper`).
+
+use crate::{
+    args::{ChainArgs, amount, duration},
+    error::{CliError, Result},
+    output::{Out, short_duration},
+};
+use clap::Args;
+use std::{fmt::Write as _, net::SocketAddr, path::PathBuf, time::Duration};
+use wbx_keeper::{Keeper, KeeperConfig, Report};
+use wbx_sdk::Amount;
+
+/// Renew Extended grants before they expire: a daemon until SIGINT/SIGTERM, or one pass.
+///
+/// The keeper builds its view of the grants from the token's events, renews each active Extended
+/// grant whose time left falls below --margin in batches (`renewBatch`), and lets a grant lapse
+/// when its holder has not acted on chain for --idle. Its cursor and the renewals in flight are
+/// saved in --state, so a restart resumes without rescanning or renewing twice. It serves
+/// /health and Prometheus /metrics on --metrics-addr. Logs go to stderr: warnings by default,
+/// every renewal with RUST_LOG=info.
+///
+/// Example: `wbx keeper --account keeper`, `wbx keeper --once --json --account keeper` (cron),
+/// `wbx keeper --dry-run --dev-account 5`
+#[derive(Debug, Args)]
+pub(crate) struct KeeperArgs {
+    /// Run one pass, print what it did, and exit (for cron).
+    #[arg(long)]
+    once: bool,
+    /// Show what one pass would renew and let lapse; send nothing, save nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// The state file: cursor, grant view, renewals in flight (default: .wbx/keeper-<chainId>.json).
+    #[arg(long, value_name = "PATH")]
+    state: Option<PathBuf>,
+    /// Renew when less than this is left (default: a quarter of the Extended duration, 15m for 1h).
+    #[arg(long, value_parser = duration)]
+    margin: Option<Duration>,
+    /// Let a grant lapse when its holder has not acted on chain for this long (0s: never).
+    #[arg(long, default_value = "2h", value_parser = duration)]
+    idle: Duration,
+    /// Grants per renewal transaction.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    batch_size: u64,
+    /// Sleep between passes.
+    #[arg(long, default_value = "2s", value_parser = duration)]
+    poll: Duration,
+    /// Blocks behind the head left unscanned.
+    #[arg(long, default_value_t = 0)]
+    confirmations: u64,
+    /// Replace a renewal not mined after this long, both fees bumped by at least 12.5%.
+    #[arg(long, default_value = "60s", value_parser = duration)]
+    replace_after: Duration,
+    /// Where to serve /health and /metrics (daemon mode only).
+    #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
+    metrics_addr: SocketAddr,
+    /// Warn when the keeper's ETH balance falls below this.
+    #[arg(long, default_value = "0.05", value_parser = amount, value_name = "ETH")]
+    min_eth: Amount,
+    #[command(flatten)]
+    chain: ChainArgs,
+}
+
+fn keeper_error(e: wbx_keeper::Error) -> CliError {
+    match e {
+        wbx_keeper::Error::Sdk(e) => e.into(),
+        e @ (wbx_keeper::Error::StateMismatch { .. } | wbx_keeper::Error::Config(_)) => {
+            CliError::input(e.to_string())
+        }
+        e => CliError::failure(e.to_string()),
+    }
+}
+
+impl KeeperArgs {
+    pub(crate) async fn run(self, out: Out) -> Result {
+        // Not `ChainArgs::wbx`: a daemon's connection retries transport failures and times out.
+        let signer = self.chain.wallet.source()?.ok_or(wbx_sdk::Error::NoSigner)?;
+        let conn = wbx_keeper::connect(&self.chain.rpc.rpc_url, Some(&signer)).await?;
+        let wbx = self.chain.deployment.attach(conn).await?;
+        let chain_id = wbx.connection().chain_id();
+        let state = self.state.unwrap_or_else(|| KeeperConfig::default_state_path(chain_id));
+        let mut cfg = KeeperConfig::new(state);
+        cfg.margin = self.margin;
+        cfg.idle = (!self.idle.is_zero()).then_some(self.idle);
+        cfg.batch_size = self.batch_size as usize;
+        cfg.poll = self.poll;
+        cfg.confirmations = self.confirmations;
+        cfg.replace_after = self.replace_after;
+        cfg.min_eth = self.min_eth.raw();
+        cfg.dry_run = self.dry_run;
+        let single = self.once || self.dry_run;
+        if !single {
+            cfg.metrics_addr = Some(self.metrics_addr);
+        }
+        let mut keeper = Keeper::open(wbx, cfg).await.map_err(keeper_error)?;
+        if single {
+            let report = keeper.run_once().await.map_err(keeper_error)?;
+            out.emit(&report, || human(&report));
+            return Ok(());
+        }
+        out.note(format!(
+            "keeper running (state {}, metrics on http://{}/metrics); Ctrl-C to stop",
+            keeper.config().state_path.display(),
+            self.metrics_addr
+        ));
+        keeper.run(wbx_keeper::shutdown_signal()).await.map_err(keeper_error)
+    }
+}
+
+/// The report of one pass, in words.
+fn human(r: &Report) -> String {
+    let mut s = String::new();
+    let verb = if r.dry_run { "dry run" } else { "pass" };
+    let scanned = match (r.scan.from, r.scan.to) {
+        (Some(from), Some(to)) => {
+            format!("scanned blocks {from}..={to} ({} events)", r.scan.events)
+        }
+        _ => "no new blocks".into(),
+    };
+    let _ = writeln!(s, "keeper {verb} as {}: {scanned}", r.keeper);
+    if let Some(rw) = r.scan.rewound {
+        let _ = writeln!(s, "  reorg: rewound from block {} to {:?}", rw.from, rw.to);
+    }
+    for x in &r.renewed {
+        let _ = writeln!(
+            s,
+            "renewed {} {} grant(s) until {} in tx {} (block {}, {} gas{})",
+            x.renewed.len(),
+            x.role,
+            wbx_sdk::error::format_time(x.expires_at),
+            x.tx,
+            x.block,
+            x.gas_used,
+            if x.replacements > 0 {
+                format!(", after {} fee bump(s)", x.replacements)
+            } else {
+                String::new()
+            }
+        );
+    }
+    for g in &r.would_renew {
+        let left = g.expires_at.saturating_sub(r.chain_time);
+        let _ =
+            writeln!(s, "would renew {} of {} ({} left)", g.role, g.account, short_duration(left));
+    }
+    for k in &r.skipped {
+        let _ = writeln!(s, "skipped {} of {}: {}", k.role, k.account, k.reason);
+    }
+    for l in &r.lapsing {
+        let _ = writeln!(
+            s,
+            "letting {} of {} lapse at {}: its holder has been idle for {}",
+            l.grant.role,
+            l.grant.account,
+            wbx_sdk::error::format_time(l.grant.expires_at),
+            short_duration(l.idle_for)
+        );
+    }
+    for m in &r.missed {
+        let _ = writeln!(
+            s,
+            "MISSED: {} of {} expired at {} without renewal",
+            m.role,
+            m.account,
+            wbx_sdk::error::format_time(m.expires_at)
+        );
+    }
+    for f in &r.failures {
+        let _ = writeln!(s, "failed: {f}");
+    }
+    if r.renewed.is_empty() && r.would_renew.is_empty() && r.lapsing.is_empty() {
+        let _ = writeln!(s, "nothing due (margin {})", short_duration(r.margin));
+    }
+    let _ = writeln!(
+        s,
+        "ETH balance {}{}",
+        r.eth_balance,
+        if r.low_balance { " (low: fund the keeper)" } else { "" }
+    );
+    s
+}
