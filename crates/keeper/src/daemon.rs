@@ -223,6 +223,11 @@ impl Keeper {
     /// starts an empty view at the deployment block. Renewals left in flight by an earlier run are
     /// broadcast again and waited for at the first pass.
     pub async fn open(wbx: Wbx, cfg: KeeperConfig) -> Result<Self> {
+        if cfg.margin.is_some_and(|m| m.as_secs() == 0) {
+            return Err(Error::Config(
+                "a margin of 0 renews nothing before it expires: give a margin such as 15m".into(),
+            ));
+        }
         let metrics = Arc::new(Metrics::default());
         let sender = Sender::new(&wbx, metrics.clone())?;
         let (chain, token) = (wbx.connection().chain_id(), wbx.deployment().token);
@@ -316,8 +321,17 @@ impl Keeper {
             metrics::add(&self.metrics.reorgs, 1);
         }
         let (_, extended) = self.wbx.grant_durations().await?;
-        let margin =
+        let mut margin =
             self.cfg.margin.map(|m| m.as_secs()).unwrap_or_else(|| plan::default_margin(extended));
+        if margin >= extended {
+            // Every grant would be due again right after its renewal: renewed at every pass.
+            tracing::warn!(
+                margin,
+                extended_duration = extended,
+                "the margin is not below the Extended grant duration: using half the duration"
+            );
+            margin = extended / 2;
+        }
         let idle = self.cfg.idle.map(|d| d.as_secs()).filter(|s| *s > 0);
         let now = self.wbx.now().await?;
         let watch_since = *self.state.watch_since.get_or_insert(now);

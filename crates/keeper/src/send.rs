@@ -409,14 +409,13 @@ impl Sender {
                     "renewal not mined in time: replaced with bumped fees"
                 );
             }
-            // Mined meanwhile, or outbid: the next look decides (and bumps again if needed).
-            Err(e @ (SdkError::NonceTooLow { .. } | SdkError::ReplacementUnderpriced { .. })) => {
-                tracing::warn!(nonce, %hash, error = %e, "replacement refused");
+            // Mined meanwhile, outbid, or the base fee rose past it before it arrived: the next
+            // look decides, and bumps again from this attempt (and the newer estimate) if needed.
+            // Whatever the node says, the earlier versions stay valid, so the wait goes on.
+            Err(e) => {
+                metrics::add(&self.metrics.failures, 1);
+                tracing::warn!(nonce, %hash, error = %e, "replacement refused; will bump again");
             }
-            Err(e) if e.is_transient() => {
-                tracing::warn!(nonce, %hash, error = %e, "replacement not sent; will retry");
-            }
-            Err(e) => return Err(e.into()),
         }
         Ok(())
     }

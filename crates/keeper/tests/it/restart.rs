@@ -66,8 +66,16 @@ async fn a_keeper_killed_with_a_renewal_in_flight_finishes_it_after_the_restart(
 
     // Nothing is mined: the pass sends its renewal and waits; kill it there.
     automine(&f, false).await;
-    let killed = tokio::time::timeout(Duration::from_secs(2), first.run_once()).await;
-    assert!(killed.is_err(), "the pass should still be waiting for its renewal");
+    let in_journal = async {
+        while KeeperState::load(&path).unwrap().is_none_or(|s| s.pending.is_empty()) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    tokio::select! {
+        r = first.run_once() => panic!("the pass should still be waiting for its renewal: {r:?}"),
+        () = in_journal => {}
+    }
     drop(first);
     let saved = KeeperState::load(&path).unwrap().unwrap();
     assert_eq!(saved.pending.len(), 1, "the renewal was saved before it was broadcast");

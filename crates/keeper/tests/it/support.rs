@@ -11,7 +11,12 @@ use wbx_sdk::{GrantKind, Role, SignerSource, Wbx, contracts::WebexToken};
 use wbx_testing::{Fixture, who};
 
 /// Settings for tests: fast polling, the default margin (a quarter of 1 h) and a 2 h idle window.
+/// Also turns on the keeper's logs when RUST_LOG asks for them.
 pub(crate) fn config(state: &Path) -> KeeperConfig {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let mut cfg = KeeperConfig::new(state);
     cfg.poll = Duration::from_millis(50);
     cfg.replace_after = Duration::from_secs(3);
