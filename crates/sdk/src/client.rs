@@ -85,13 +85,6 @@ pub struct PoolState {
     pub paused: bool,
 }
 
-impl PoolState {
-    /// The marginal price of one WBX in ETH, as an exact fraction `(eth, wbx)` of the reserves.
-    pub fn price_fraction(&self) -> (U256, U256) {
-        (self.reserve_eth.raw(), self.reserve_wbx.raw())
-    }
-}
-
 /// A quote for a swap at the current reserves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
