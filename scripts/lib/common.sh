@@ -54,6 +54,19 @@ ensure_slither() {
   fi
 }
 
+# Installs Debian's chromium when /usr/bin/chromium is missing: the audit HTML report's test renders
+# the page in it headless.
+ensure_chromium() {
+  [[ -x /usr/bin/chromium ]] && return 0
+  command -v apt-get >/dev/null || die "chromium is missing and there is no apt-get: install chromium"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  log "installing chromium (apt-get)"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >&2 \
+    || die "apt-get could not install chromium"
+  [[ -x /usr/bin/chromium ]] || die "apt-get installed chromium but /usr/bin/chromium is missing"
+}
+
 # Runs one named step of a gate, timing it; stops the script on failure.
 step() {
   local name=$1

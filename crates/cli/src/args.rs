@@ -153,6 +153,38 @@ pub(crate) struct ChainArgs {
     pub(crate) wallet: WalletArgs,
     #[command(flatten)]
     pub(crate) deployment: DeploymentArgs,
+    #[command(flatten)]
+    pub(crate) fees: FeeArgs,
+}
+
+/// What a transaction pays for gas (default: the node's suggestion).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Fee options (commands that send)")]
+pub(crate) struct FeeArgs {
+    /// Max fee per gas, in gwei (default: twice the base fee plus the tip). Below the base fee a
+    /// transaction waits in the pool.
+    #[arg(long, value_parser = gwei, value_name = "GWEI")]
+    pub(crate) max_fee: Option<u128>,
+    /// Max priority fee (tip) per gas, in gwei (default: the node's suggestion).
+    #[arg(long, value_parser = gwei, value_name = "GWEI")]
+    pub(crate) priority_fee: Option<u128>,
+}
+
+impl FeeArgs {
+    /// The fees as the SDK takes them; a tip above the max fee is bad input.
+    pub(crate) fn fee_override(&self) -> Result<wbx_sdk::FeeOverride> {
+        if let (Some(max), Some(tip)) = (self.max_fee, self.priority_fee)
+            && tip > max
+        {
+            return Err(CliError::input(
+                "--priority-fee is above --max-fee: the tip is paid out of the max fee, so give a max fee at least as high",
+            ));
+        }
+        Ok(wbx_sdk::FeeOverride {
+            max_fee_per_gas: self.max_fee,
+            max_priority_fee_per_gas: self.priority_fee,
+        })
+    }
 }
 
 impl ChainArgs {
@@ -166,8 +198,9 @@ impl ChainArgs {
 
     /// The deployment, with a signer if one was given: for commands that only read.
     pub(crate) async fn reader(&self) -> Result<Wbx> {
+        let fees = self.fees.fee_override()?;
         let conn = self.wallet.connect(&self.rpc).await?;
-        self.deployment.attach(conn).await
+        Ok(self.deployment.attach(conn).await?.with_fees(fees))
     }
 
     /// `account`, or the signer's address, or an error saying to give one.
@@ -195,6 +228,14 @@ pub(crate) fn address(s: &str) -> Result<Address, String> {
 /// Parses a decimal WBX or ETH amount.
 pub(crate) fn amount(s: &str) -> Result<Amount, String> {
     s.parse::<Amount>().map_err(|e| e.to_string())
+}
+
+/// Parses a decimal amount of gwei into wei (`1.5` is 1,500,000,000).
+pub(crate) fn gwei(s: &str) -> Result<u128, String> {
+    let wei = Amount::parse_with_decimals(s, 9)
+        .map_err(|e| format!("{s:?} is not an amount of gwei such as 1.5: {e}"))?
+        .raw();
+    u128::try_from(wei).map_err(|_| format!("{s} gwei is too large"))
 }
 
 /// Parses a duration such as `10m`, `1h`, `90s`.
@@ -230,5 +271,7 @@ mod tests {
             address("0x70997970C51812dc3A010C7d01b50e0d17dc79c8").unwrap_err().contains("checksum")
         );
         assert!(amount("-1").unwrap_err().contains("negative"));
+        assert_eq!(gwei("1.5"), Ok(1_500_000_000));
+        assert!(gwei("cheap").unwrap_err().contains("gwei"));
     }
 }

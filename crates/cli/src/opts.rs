@@ -56,6 +56,12 @@ pub(crate) enum Command {
     Pool(cmd::pool::PoolCommand),
     /// Renew Extended grants before they expire: a daemon, or one pass with --once (keepers).
     Keeper(cmd::keeper::KeeperArgs),
+    /// Why a transaction would fail and the command that fixes it, before anything is sent;
+    /// also a token, a transaction or an account.
+    Doctor(cmd::doctor::DoctorArgs),
+    /// Audit tools (read-only): index the event log, report, reconcile, draw an HTML report.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCommand),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }
@@ -81,6 +87,8 @@ impl Cli {
             Command::Admin(c) => c.run(out).await,
             Command::Pool(c) => c.run(out).await,
             Command::Keeper(a) => a.run(out).await,
+            Command::Doctor(a) => a.run(out).await,
+            Command::Audit(c) => c.run(out).await,
             Command::Completions(a) => a.run(),
         }
     }

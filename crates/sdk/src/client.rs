@@ -109,6 +109,16 @@ pub enum Side {
     Sell,
 }
 
+/// Fees a caller chose instead of the node's suggestion, for every transaction [`Wbx`] sends. A
+/// missing one is filled from the node's suggestion (the tip never above the max fee).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeeOverride {
+    /// Max fee per gas, in wei.
+    pub max_fee_per_gas: Option<u128>,
+    /// Max priority fee (tip) per gas, in wei.
+    pub max_priority_fee_per_gas: Option<u128>,
+}
+
 /// A typed handle on one WBX deployment.
 ///
 /// ```no_run
@@ -129,6 +139,7 @@ pub struct Wbx {
     token: WebexToken::WebexTokenInstance<DynProvider>,
     pool: WbxPool::WbxPoolInstance<DynProvider>,
     receipt_timeout: Duration,
+    fees: FeeOverride,
 }
 
 impl std::fmt::Debug for Wbx {
@@ -163,7 +174,20 @@ impl Wbx {
     pub fn attach_unchecked(conn: Connection, deployment: Deployment) -> Self {
         let token = WebexToken::new(deployment.token, conn.provider().clone());
         let pool = WbxPool::new(deployment.pool, conn.provider().clone());
-        Self { conn, deployment, token, pool, receipt_timeout: DEFAULT_RECEIPT_TIMEOUT }
+        Self {
+            conn,
+            deployment,
+            token,
+            pool,
+            receipt_timeout: DEFAULT_RECEIPT_TIMEOUT,
+            fees: FeeOverride::default(),
+        }
+    }
+
+    /// Pays these fees instead of the node's suggestion on every transaction sent.
+    pub fn with_fees(mut self, fees: FeeOverride) -> Self {
+        self.fees = fees;
+        self
     }
 
     /// Sets how long to wait for each transaction to be mined.
@@ -201,6 +225,7 @@ impl Wbx {
     pub fn with_connection(&self, conn: Connection) -> Self {
         Self::attach_unchecked(conn, self.deployment.clone())
             .with_receipt_timeout(self.receipt_timeout)
+            .with_fees(self.fees)
     }
 
     /// The signer's address, or [`Error::NoSigner`].
@@ -222,6 +247,7 @@ impl Wbx {
     /// estimate; a revert after mining is replayed at its block to decode the reason.
     pub async fn send<D: CallDecoder>(&self, call: CallBuilder<&DynProvider, D>) -> Result<Sent> {
         self.sender()?;
+        let call = self.apply_fees(call).await?;
         let request = call.as_ref().clone();
         let hash = *call.send().await?.tx_hash();
         // Our own polling (20 ms, backing off to 500 ms) rather than alloy's block heartbeat, whose
@@ -230,6 +256,24 @@ impl Wbx {
             crate::pipeline::wait_receipt_within(self.provider(), hash, self.receipt_timeout)
                 .await?;
         self.check_receipt(receipt, request).await
+    }
+
+    /// Sets the caller's fees on `call`; a missing one comes from the node's suggestion.
+    async fn apply_fees<'a, D: CallDecoder>(
+        &self,
+        call: CallBuilder<&'a DynProvider, D>,
+    ) -> Result<CallBuilder<&'a DynProvider, D>> {
+        let (max, tip) = match (self.fees.max_fee_per_gas, self.fees.max_priority_fee_per_gas) {
+            (None, None) => return Ok(call),
+            (Some(max), Some(tip)) => (max, tip.min(max)),
+            (max, tip) => {
+                let suggested = self.provider().estimate_eip1559_fees().await?;
+                let tip = tip.unwrap_or(suggested.max_priority_fee_per_gas);
+                let max = max.unwrap_or(suggested.max_fee_per_gas.max(tip));
+                (max, tip.min(max))
+            }
+        };
+        Ok(call.max_fee_per_gas(max).max_priority_fee_per_gas(tip))
     }
 
     /// Turns a receipt into [`Sent`], or into [`Error::TxReverted`] with the replayed reason.

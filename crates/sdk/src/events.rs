@@ -85,19 +85,57 @@ pub async fn fetch_logs(
     if from > to {
         return Ok(Vec::new());
     }
-    let chunk = chunk.max(1);
-    let ranges =
-        (from..=to).step_by(chunk as usize).map(move |start| (start, (start + chunk - 1).min(to)));
-    let pages: Vec<Vec<Log>> = stream::iter(ranges)
-        .map(|(a, b)| fetch_range(provider, filter, a, b))
-        .buffered(concurrency.max(1))
-        .try_collect()
-        .await?;
-    Ok(pages.into_iter().flatten().collect())
+    let pages: Vec<LogPage> =
+        log_pages(provider, filter, from, to, chunk, concurrency).try_collect().await?;
+    Ok(pages.into_iter().flat_map(|p| p.logs).collect())
 }
 
-/// One range; on a refusal, the two halves (recursively).
-async fn fetch_range(
+/// One page of [`log_pages`]: the block range `[from, to]` it covers and its logs in chain order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogPage {
+    /// First block of the page.
+    pub from: u64,
+    /// Last block of the page.
+    pub to: u64,
+    /// The logs, in chain order.
+    pub logs: Vec<Log>,
+}
+
+/// The block ranges `[from, to]` cut into pages of `chunk` blocks.
+pub fn page_ranges(from: u64, to: u64, chunk: u64) -> impl Iterator<Item = (u64, u64)> {
+    let chunk = chunk.max(1);
+    let end = if from > to { None } else { Some(to) };
+    let mut next = Some(from);
+    std::iter::from_fn(move || {
+        let (start, to) = (next?, end?);
+        let stop = start.saturating_add(chunk - 1).min(to);
+        next = if stop >= to { None } else { Some(stop + 1) };
+        Some((start, stop))
+    })
+}
+
+/// The logs matching `filter` in `[from, to]` as a stream of pages in block order, for consumers
+/// that process each page as it arrives (an indexer) instead of collecting the whole range:
+/// `chunk` blocks per page, `concurrency` requests in flight, a refused request split until it
+/// passes.
+pub fn log_pages<'a>(
+    provider: &'a DynProvider,
+    filter: &'a Filter,
+    from: u64,
+    to: u64,
+    chunk: u64,
+    concurrency: usize,
+) -> impl Stream<Item = Result<LogPage>> + 'a {
+    stream::iter(page_ranges(from, to, chunk))
+        .map(move |(a, b)| async move {
+            fetch_range(provider, filter, a, b).await.map(|logs| LogPage { from: a, to: b, logs })
+        })
+        .buffered(concurrency.max(1))
+}
+
+/// The logs matching `filter` in one range `[from, to]`; a range the provider refuses (too many
+/// results, range too large) is split in halves, recursively, until each part passes.
+pub async fn fetch_range(
     provider: &DynProvider,
     filter: &Filter,
     from: u64,
@@ -202,4 +240,22 @@ pub(crate) async fn grantees(wbx: &Wbx, role: Role) -> Result<Vec<Address>> {
             .collect()
     };
     Ok(accounts.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_ranges;
+
+    #[test]
+    fn pages_cover_the_range_exactly_once() {
+        let v: Vec<_> = page_ranges(5, 27, 10).collect();
+        assert_eq!(v, [(5, 14), (15, 24), (25, 27)]);
+        assert_eq!(page_ranges(3, 3, 10).collect::<Vec<_>>(), [(3, 3)]);
+        assert_eq!(page_ranges(4, 3, 10).count(), 0);
+        assert_eq!(page_ranges(0, 2, 0).collect::<Vec<_>>(), [(0, 0), (1, 1), (2, 2)]);
+        assert_eq!(
+            page_ranges(u64::MAX - 1, u64::MAX, 10).collect::<Vec<_>>(),
+            [(u64::MAX - 1, u64::MAX)]
+        );
+    }
 }

@@ -77,7 +77,8 @@ fn nonzero(a: Address) -> Option<Address> {
 }
 
 impl Grant {
-    pub(crate) fn from_view(account: Address, role: Role, g: &GrantInfo) -> Self {
+    /// The view of `account`'s grant of `role` from the contract's `grantOf` answer.
+    pub fn from_view(account: Address, role: Role, g: &GrantInfo) -> Self {
         Self {
             account,
             role,
@@ -93,7 +94,8 @@ impl Grant {
         }
     }
 
-    pub(crate) fn permanent(account: Address, role: Role, held: bool) -> Self {
+    /// A permanent role (the keeper's): held or not, with no expiry.
+    pub fn permanent(account: Address, role: Role, held: bool) -> Self {
         Self {
             account,
             role,

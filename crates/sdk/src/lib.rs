@@ -34,7 +34,7 @@ pub mod pipeline;
 pub mod signer;
 
 pub use amount::{Amount, AmountError};
-pub use client::{PoolState, Quote, Sent, Side, SignedRenewal, Wbx};
+pub use client::{FeeOverride, PoolState, Quote, Sent, Side, SignedRenewal, Wbx};
 pub use connection::{ConnectOptions, Connection, DEFAULT_RPC_URL};
 pub use deploy::{DeployConfig, DeployProgress, deploy, deploy_resumable};
 pub use deployment::{Deployment, DeploymentError};

@@ -8,6 +8,11 @@ use alloy::{
     providers::ext::AnvilApi,
 };
 use std::path::PathBuf;
+
+/// Bindings of the Solidity test mocks in `contracts/test/mocks`, compiled at build time.
+pub mod mocks {
+    include!(concat!(env!("OUT_DIR"), "/mocks.rs"));
+}
 use wbx_sdk::{Connection, DeployConfig, GrantKind, Role, SignerSource, Wbx, deploy};
 
 /// The workspace root (where `package.json` and `foundry.toml` are).

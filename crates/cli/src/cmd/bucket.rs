@@ -77,15 +77,15 @@ impl IssueArgs {
 pub(crate) struct AllocateArgs {
     /// The bucket: platform-development, marketing-partnerships, operational-costs,
     /// community-rewards or reserve-fund.
-    bucket: Bucket,
+    pub(crate) bucket: Bucket,
     /// The recipient.
     #[arg(value_parser = address)]
-    to: Address,
+    pub(crate) to: Address,
     /// WBX to release.
     #[arg(value_parser = amount, allow_hyphen_values = true)]
-    amount: Amount,
+    pub(crate) amount: Amount,
     #[command(flatten)]
-    tx: ChainArgs,
+    pub(crate) tx: ChainArgs,
 }
 
 impl AllocateArgs {

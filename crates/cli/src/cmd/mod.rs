@@ -2,9 +2,11 @@
 
 pub(crate) mod access;
 pub(crate) mod admin;
+pub(crate) mod audit;
 pub(crate) mod bucket;
 pub(crate) mod completions;
 pub(crate) mod deploy;
+pub(crate) mod doctor;
 pub(crate) mod keeper;
 pub(crate) mod pool;
 pub(crate) mod status;

@@ -77,21 +77,21 @@ impl QuoteArgs {
 #[derive(Debug, Args)]
 pub(crate) struct SwapArgs {
     /// buy (ETH in) or sell (WBX in).
-    way: Way,
+    pub(crate) way: Way,
     /// What goes in, in decimal ETH (buy) or WBX (sell).
     #[arg(value_parser = amount, allow_hyphen_values = true)]
-    amount: Amount,
+    pub(crate) amount: Amount,
     /// Tolerated slippage in percent: the swap reverts if it would pay less.
     #[arg(long, default_value = "0.5", value_parser = percent_bps)]
-    slippage: u64,
+    pub(crate) slippage: u64,
     /// How long the swap may wait to be mined (90s, 10m, 1h).
     #[arg(long, default_value = "10m", value_parser = duration)]
-    deadline: Duration,
+    pub(crate) deadline: Duration,
     /// For a sell, approve the pool for exactly AMOUNT first if the allowance is short.
     #[arg(long)]
-    approve: bool,
+    pub(crate) approve: bool,
     #[command(flatten)]
-    tx: ChainArgs,
+    pub(crate) tx: ChainArgs,
 }
 
 impl SwapArgs {

@@ -41,12 +41,12 @@ impl BalanceArgs {
 pub(crate) struct TransferArgs {
     /// The recipient.
     #[arg(value_parser = address)]
-    to: Address,
+    pub(crate) to: Address,
     /// WBX to send, in decimal (`12.5`).
     #[arg(value_parser = amount, allow_hyphen_values = true)]
-    amount: Amount,
+    pub(crate) amount: Amount,
     #[command(flatten)]
-    tx: ChainArgs,
+    pub(crate) tx: ChainArgs,
 }
 
 impl TransferArgs {
@@ -64,12 +64,12 @@ impl TransferArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ApproveArgs {
     /// The spender: an address, or `pool`.
-    spender: String,
+    pub(crate) spender: String,
     /// The allowance, in decimal WBX (0 withdraws it, with or without a grant).
     #[arg(value_parser = amount, allow_hyphen_values = true)]
-    amount: Amount,
+    pub(crate) amount: Amount,
     #[command(flatten)]
-    tx: ChainArgs,
+    pub(crate) tx: ChainArgs,
 }
 
 /// An address, or `pool` for the deployment's pool.
@@ -129,15 +129,15 @@ impl AllowanceArgs {
 pub(crate) struct TransferFromArgs {
     /// The owner.
     #[arg(value_parser = address)]
-    from: Address,
+    pub(crate) from: Address,
     /// The recipient.
     #[arg(value_parser = address)]
-    to: Address,
+    pub(crate) to: Address,
     /// WBX to move.
     #[arg(value_parser = amount, allow_hyphen_values = true)]
-    amount: Amount,
+    pub(crate) amount: Amount,
     #[command(flatten)]
-    tx: ChainArgs,
+    pub(crate) tx: ChainArgs,
 }
 
 impl TransferFromArgs {

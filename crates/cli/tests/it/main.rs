@@ -5,10 +5,12 @@
 
 mod access;
 mod admin;
+mod audit;
 mod bad_input;
 mod batch;
 mod buckets;
 mod deploy;
+mod doctor;
 mod pool;
 mod support;
 mod swap;

@@ -1,0 +1,8 @@
+//! Integration tests of the audit tools against real anvil nodes: a history with every event
+//! type is made, indexed, and every report is checked against what the test did.
+
+mod html;
+mod reconcile;
+mod reports;
+mod support;
+mod sync;

@@ -1,0 +1,204 @@
+//! `wbx doctor tx HASH`: a failed transaction is replayed on the state it saw (its parent block)
+//! and the revert decoded; a pending one is checked for what keeps it waiting (a nonce gap, a max
+//! fee below the base fee), with the replacement fee that would get it mined.
+
+use crate::{
+    Check, Diagnosis, Doctor, Result,
+    fees::{Fees, HISTORY_BLOCKS, gwei_number},
+    fixes::{fix_for, revert_detail},
+    gwei,
+    rpc::{Answer, Reads},
+};
+use alloy::{
+    consensus::Transaction as _,
+    network::TransactionResponse as _,
+    primitives::TxHash,
+    rpc::types::{BlockNumberOrTag, Transaction, TransactionReceipt, TransactionRequest},
+};
+use std::time::Instant;
+
+/// The least a replacement must raise both fees by, in percent (geth's default; anvil asks less).
+const REPLACEMENT_BUMP_PCT: u128 = 10;
+
+impl Doctor {
+    /// Diagnoses a mined or pending transaction. Two or three round trips with the connection.
+    pub async fn tx(&self, hash: TxHash) -> Result<Diagnosis> {
+        let started = Instant::now();
+        let before = self.round_trips();
+        let mut r = Reads::new(self.client());
+        let tx_w = r.add::<_, Option<Transaction>>("eth_getTransactionByHash", (hash,));
+        let receipt_w =
+            r.add::<_, Option<TransactionReceipt>>("eth_getTransactionReceipt", (hash,));
+        let history_w = r.fee_history(HISTORY_BLOCKS);
+        r.send().await?;
+        let subject = format!("transaction {hash}");
+        let (tx, receipt, history) = (tx_w.await?, receipt_w.await?, history_w.await?);
+        let Some(tx) = tx else {
+            let c = Check::fail(
+                "found",
+                "known to the node",
+                "no",
+                format!(
+                    "the node on chain {} does not know {hash}: it was never sent here, was dropped from the pool, or is on another chain",
+                    self.chain_id()
+                ),
+            )
+            .with_fix("check --rpc-url, then send the transaction again");
+            return Ok(self.finish(subject, vec![c], started, before));
+        };
+        let from = tx.from();
+        let mut checks = Vec::new();
+        match receipt {
+            Some(receipt) => {
+                let block = receipt.block_number.unwrap_or_default();
+                checks.push(Check::pass(
+                    "found",
+                    "known to the node",
+                    format!("mined in block {block}, from {from}, nonce {}", tx.nonce()),
+                ));
+                if receipt.status() {
+                    checks.push(Check::pass(
+                        "status",
+                        "outcome",
+                        format!("succeeded, {} of {} gas used", receipt.gas_used, tx.gas_limit()),
+                    ));
+                } else {
+                    checks.push(Check::fail(
+                        "status",
+                        "outcome",
+                        format!("reverted, {} of {} gas used", receipt.gas_used, tx.gas_limit()),
+                        "the transaction was mined but reverted: its effects were undone and its gas paid",
+                    ));
+                    checks.push(self.replay(&tx, block, receipt.gas_used).await?);
+                }
+            }
+            None => {
+                checks.push(Check::pass(
+                    "found",
+                    "known to the node",
+                    format!("pending, from {from}, nonce {}", tx.nonce()),
+                ));
+                checks.extend(self.pending(&tx, &Fees::from_history(&history)).await?);
+            }
+        }
+        Ok(self.finish(subject, checks, started, before))
+    }
+
+    /// Replays a reverted transaction on its parent block's state and decodes why it failed.
+    async fn replay(&self, tx: &Transaction, block: u64, gas_used: u64) -> Result<Check> {
+        let mut request = TransactionRequest::default()
+            .from(tx.from())
+            .input(tx.input().clone().into())
+            .value(tx.value())
+            .gas_limit(tx.gas_limit());
+        if let Some(to) = tx.to() {
+            request = request.to(to);
+        }
+        let mut r = Reads::new(self.client());
+        let w = r.add("eth_call", (request, BlockNumberOrTag::Number(block.saturating_sub(1))));
+        r.send().await?;
+        let title = "why it reverted";
+        Ok(match Answer::of(w).await {
+            Answer::Reverted(revert) => {
+                let c = Check::fail(
+                    "revert",
+                    title,
+                    revert_detail(&revert),
+                    format!("{revert} (replayed at block {})", block.saturating_sub(1)),
+                );
+                match fix_for(&revert, self.wallet(), self.deployment().ok().map(|d| d.pool)) {
+                    Some(fix) => c.with_fix(fix),
+                    None => c,
+                }
+            }
+            Answer::Data(_) if gas_used >= tx.gas_limit() * 99 / 100 => Check::fail(
+                "revert",
+                title,
+                format!("out of gas: used {gas_used} of {}", tx.gas_limit()),
+                "the transaction ran out of gas: its gas limit was too low for what it does",
+            )
+            .with_fix("send it again and let wbx estimate the gas (no fixed gas limit)"),
+            Answer::Data(_) => Check::warn(
+                "revert",
+                title,
+                "the replay on the parent block succeeds",
+                "it depended on a transaction mined before it in the same block, which the replay cannot see",
+            ),
+            Answer::Failed(e) => Check::warn("revert", title, "no replay", e),
+        })
+    }
+
+    /// What keeps a pending transaction waiting, and the replacement that would get it mined.
+    async fn pending(&self, tx: &Transaction, fees: &Fees) -> Result<Vec<Check>> {
+        let from = tx.from();
+        let mut r = Reads::new(self.client());
+        let latest_w = r.nonce(from, BlockNumberOrTag::Latest);
+        r.send().await?;
+        let next: u64 = latest_w.await?.to();
+        let nonce = tx.nonce();
+        let mut checks = Vec::new();
+        if nonce > next {
+            checks.push(
+                Check::fail(
+                    "nonce-gap",
+                    "nonce",
+                    format!("nonce {nonce}, the account's next is {next}"),
+                    format!(
+                        "stuck behind a nonce gap: {from} has mined nonces up to {}, so nonces {next}..{} must be mined before this one",
+                        next.saturating_sub(1) as i128,
+                        nonce - 1
+                    ),
+                )
+                .with_fix(format!(
+                    "send the missing nonce(s) {next}..{} from {from} (any transaction, e.g. `cast send {from} --value 0 --nonce {next} --account <{from}>`), or resend this one with nonce {next}",
+                    nonce - 1
+                )),
+            );
+        } else {
+            checks.push(Check::pass(
+                "nonce-gap",
+                "nonce",
+                format!("nonce {nonce} is the next one to mine"),
+            ));
+        }
+        let max_fee = alloy::consensus::Transaction::max_fee_per_gas(tx);
+        let tip = alloy::consensus::Transaction::max_priority_fee_per_gas(tx).unwrap_or(max_fee);
+        let bump = |x: u128| x + (x * REPLACEMENT_BUMP_PCT).div_ceil(100);
+        let new_tip = bump(tip).max(fees.normal.priority_fee);
+        let new_max = bump(max_fee).max(2 * fees.next_base_fee + new_tip);
+        let replace = format!(
+            "replace it: same nonce {nonce}, max fee >= {} and tip >= {} (+{REPLACEMENT_BUMP_PCT}% over the pending one, above the base fee), e.g. `cast send ... --nonce {nonce} --gas-price {}gwei --priority-gas-price {}gwei --account <{from}>`",
+            gwei(new_max),
+            gwei(new_tip),
+            gwei_number(new_max),
+            gwei_number(new_tip)
+        );
+        if max_fee < fees.next_base_fee {
+            checks.push(
+                Check::fail(
+                    "fee-below-base",
+                    "max fee vs base fee",
+                    format!("max fee {} < base fee {}", gwei(max_fee), gwei(fees.next_base_fee)),
+                    format!(
+                        "stuck: its max fee of {} is below the base fee of {}; it waits until the base fee falls that low",
+                        gwei(max_fee),
+                        gwei(fees.next_base_fee)
+                    ),
+                )
+                .with_fix(replace),
+            );
+        } else {
+            checks.push(Check::pass(
+                "fee-below-base",
+                "max fee vs base fee",
+                format!(
+                    "max fee {} >= base fee {}; a replacement would need {}",
+                    gwei(max_fee),
+                    gwei(fees.next_base_fee),
+                    gwei(new_max)
+                ),
+            ));
+        }
+        Ok(checks)
+    }
+}
