@@ -165,6 +165,13 @@ impl Story {
         self.anvil.endpoint()
     }
 
+    /// The process ids this story started and must stop: the node, and the keeper while it runs.
+    pub fn processes(&self) -> Vec<u32> {
+        let mut pids = vec![self.anvil.child().id()];
+        pids.extend(self.keeper.as_ref().and_then(Child::id));
+        pids
+    }
+
     /// The working folder every command runs in.
     pub fn work_dir(&self) -> &Path {
         self.work.path()
@@ -185,6 +192,10 @@ impl Story {
     }
 
     fn cast_list(&self) {
+        self.say(&format!(
+            "node   {}  (a throwaway anvil; it stops when the story ends)",
+            self.rpc_url()
+        ));
         self.say(&self.bold("Who is who (anvil's dev accounts, local chains only)"));
         for p in [ADMIN, ALICE, BOB, CAROL, DAVE, KEEPER, ERIN] {
             self.say(&format!(

@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("\nerror: {e:?}");
+            eprintln!("\nerror: {e:#}");
             ExitCode::FAILURE
         }
     }
