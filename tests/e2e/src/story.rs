@@ -211,7 +211,7 @@ impl Story {
     /// Step 1: the contracts are deployed and the buckets follow the policy shares.
     pub async fn deploy(&mut self) -> Result<()> {
         self.begin("1. A developer deploys the token and the pool; the buckets follow the policy");
-        self.ok(&["deploy", "--out", "deployment.json"], ADMIN).await?;
+        self.ok(&["deploy"], ADMIN).await?;
         let record = Deployment::read(&self.work.path().join("deployment.json"))?;
         let conn = Connection::connect(&self.rpc_url(), None).await?;
         let reader = Wbx::attach(conn, record).await.wrap_err("attach to the new deployment")?;
