@@ -67,6 +67,11 @@ pub(crate) enum Command {
 }
 
 impl Cli {
+    /// Whether logs go out as JSON lines (`wbx keeper --log-json`).
+    pub(crate) fn json_logs(&self) -> bool {
+        matches!(&self.command, Command::Keeper(k) if k.log_json)
+    }
+
     pub(crate) async fn run(self) -> Result {
         let out = Out { json: self.json };
         match self.command {

@@ -10,7 +10,7 @@ use crate::{
     send::{self, Outcome, Renewal, SendConfig, Sender, Skip},
     state::{KeeperState, Store},
 };
-use alloy::primitives::U256;
+use alloy::{primitives::U256, providers::Provider};
 use serde::Serialize;
 use std::{
     net::SocketAddr,
@@ -50,6 +50,9 @@ pub struct KeeperConfig {
     pub shutdown_grace: Duration,
     /// Serve `/health` and `/metrics` here while running as a daemon.
     pub metrics_addr: Option<SocketAddr>,
+    /// The most the keeper offers per gas (max fee, wei), fee bumps included; `None`: no cap.
+    /// While the base fee is above it, renewals wait and each pass reports why.
+    pub max_fee_cap: Option<u128>,
 }
 
 impl KeeperConfig {
@@ -69,6 +72,7 @@ impl KeeperConfig {
             max_in_flight: 16,
             shutdown_grace: Duration::from_secs(60),
             metrics_addr: None,
+            max_fee_cap: None,
         }
     }
 
@@ -84,6 +88,7 @@ impl KeeperConfig {
             poll: self.poll,
             max_in_flight: self.max_in_flight.max(1),
             shutdown_grace: self.shutdown_grace,
+            max_fee_cap: self.max_fee_cap,
         }
     }
 }
@@ -406,6 +411,18 @@ impl Keeper {
         failures: &mut Vec<String>,
     ) -> Result<()> {
         let fees = self.sender.fees().await?;
+        let base_fee = self.base_fee().await?;
+        let Some(fees) = send::capped_fees(fees, send_cfg.max_fee_cap, base_fee) else {
+            let msg = format!(
+                "the base fee ({base_fee} wei) is at or above the --max-fee cap ({} wei): {} renewal(s) wait until it falls or the cap is raised",
+                send_cfg.max_fee_cap.unwrap_or_default(),
+                due.len()
+            );
+            metrics::add(&self.metrics.failures, 1);
+            tracing::warn!("{msg}");
+            failures.push(msg);
+            return Ok(());
+        };
         for (role, accounts) in send::batches(due, send_cfg.batch_size) {
             if self.stop.requested() {
                 break;
@@ -438,6 +455,17 @@ impl Keeper {
             self.sender.drive(&mut self.state, &self.store, send_cfg, &self.stop, 0).await?;
         collect(outcomes, renewed, failures);
         Ok(())
+    }
+
+    /// The base fee of the latest block (0 on a chain without one).
+    async fn base_fee(&self) -> Result<u128> {
+        let block = self
+            .wbx
+            .provider()
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| Error::Config("the node has no latest block".into()))?;
+        Ok(block.header.base_fee_per_gas.unwrap_or_default().into())
     }
 
     /// Logs and counts the lapses and misses of the plan, once each.

@@ -46,6 +46,19 @@ pub struct SendConfig {
     pub max_in_flight: usize,
     /// After a shutdown request, how long to keep waiting for transactions in flight.
     pub shutdown_grace: Duration,
+    /// The most the keeper offers per gas (max fee, wei), fee bumps included; `None`: no cap.
+    pub max_fee_cap: Option<u128>,
+}
+
+/// `(max fee, max priority fee)` held to the operator's cap: the priority fee never above the
+/// max fee. `None` when the cap is below `base_fee`, where a transaction would only wait in the pool.
+pub fn capped_fees(fees: (u128, u128), cap: Option<u128>, base_fee: u128) -> Option<(u128, u128)> {
+    let Some(cap) = cap else { return Some(fees) };
+    if cap <= base_fee {
+        return None;
+    }
+    let max_fee = fees.0.min(cap);
+    Some((max_fee, fees.1.min(max_fee)))
 }
 
 /// A due grant that was not sent, and why.
@@ -113,6 +126,8 @@ pub struct Sender {
     from: Address,
     next_nonce: Option<u64>,
     metrics: Arc<Metrics>,
+    /// The nonce last reported as held at the fee cap (to warn once, not every look).
+    capped: Option<u64>,
 }
 
 impl Sender {
@@ -125,6 +140,7 @@ impl Sender {
             wallet: EthereumWallet::from(signer),
             next_nonce: None,
             metrics,
+            capped: None,
         })
     }
 
@@ -297,7 +313,7 @@ impl Sender {
                     continue;
                 }
                 if stale {
-                    self.replace(state, i, store).await?;
+                    self.replace(state, i, store, cfg.max_fee_cap).await?;
                 }
                 i += 1;
             }
@@ -389,14 +405,38 @@ impl Sender {
 
     /// Replaces `state.pending[i]`: same nonce and call, both fees bumped by at least 12.5% and
     /// to at least the node's current estimate.
-    async fn replace(&mut self, state: &mut KeeperState, i: usize, store: &Store) -> Result<()> {
-        let est = self.wbx.provider().estimate_eip1559_fees().await?;
+    /// With a fee cap, the bump stops at the cap; a transaction already at the cap waits for the
+    /// base fee to fall (logged once).
+    async fn replace(
+        &mut self,
+        state: &mut KeeperState,
+        i: usize,
+        store: &Store,
+        cap: Option<u128>,
+    ) -> Result<()> {
         let (nonce, role, accounts, gas_limit, old) = {
             let p = &state.pending[i];
             (p.nonce, p.role, p.accounts.clone(), p.gas_limit, p.latest().clone())
         };
+        if let Some(cap) = cap
+            && old.max_fee >= cap
+        {
+            if self.capped != Some(nonce) {
+                self.capped = Some(nonce);
+                tracing::warn!(
+                    nonce, hash = %old.hash, max_fee = old.max_fee, cap,
+                    "renewal not mined and already at the --max-fee cap: waiting for the base fee to fall"
+                );
+            }
+            return Ok(());
+        }
+        let est = self.wbx.provider().estimate_eip1559_fees().await?;
         let priority_fee = bump(old.priority_fee).max(est.max_priority_fee_per_gas);
         let max_fee = bump(old.max_fee).max(est.max_fee_per_gas).max(priority_fee);
+        let (max_fee, priority_fee) = match cap {
+            Some(cap) => (max_fee.min(cap), priority_fee.min(cap)),
+            None => (max_fee, priority_fee),
+        };
         let attempt = self.sign(nonce, gas_limit, role, &accounts, max_fee, priority_fee).await?;
         let (hash, raw) = (attempt.hash, attempt.raw.clone());
         state.pending[i].attempts.push(attempt);
@@ -524,6 +564,15 @@ pub fn simulation_failure(role: Role, n: usize, e: &Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fees_are_held_to_the_cap_and_refused_below_the_base_fee() {
+        assert_eq!(capped_fees((100, 2), None, 50), Some((100, 2)));
+        assert_eq!(capped_fees((100, 2), Some(80), 50), Some((80, 2)));
+        assert_eq!(capped_fees((100, 90), Some(80), 50), Some((80, 80)));
+        assert_eq!(capped_fees((100, 2), Some(200), 50), Some((100, 2)));
+        assert_eq!(capped_fees((100, 2), Some(50), 50), None, "a cap at the base fee never lands");
+    }
 
     #[test]
     fn a_bump_is_at_least_twelve_and_a_half_percent() {

@@ -139,13 +139,14 @@ impl AllocateBatchArgs {
         .await?;
         bar.finish_and_clear();
         out.emit(&report, || {
+            let batches = |n: usize| if n == 1 { "1 batch".to_string() } else { format!("{n} batches") };
             format!(
-                "paid {} rows ({} WBX) from {} in {} batches: {} now, {} already paid by an earlier run\n  journal {}",
+                "{} rows ({} WBX) from {} in {}: {} paid now, {} already paid by an earlier run\n  journal {}",
                 report.rows,
                 report.total,
                 self.bucket,
-                report.batches,
-                report.paid_now,
+                batches(report.batches),
+                batches(report.paid_now),
                 report.already_paid,
                 report.journal.display()
             )

@@ -34,8 +34,9 @@ pub(crate) struct DeployArgs {
     /// ETH that seeds the pool beside it.
     #[arg(long, default_value = "100", value_parser = amount)]
     seed_eth: Amount,
-    /// Where to write the record (default: deployments/<chainId>.json).
-    #[arg(long, value_name = "PATH")]
+    /// Where to write the record (default: deployments/<chainId>.json); the other commands read
+    /// it from the same place (`--deployment` or `WBX_DEPLOYMENT`).
+    #[arg(long, env = "WBX_DEPLOYMENT", value_name = "PATH")]
     out: Option<PathBuf>,
     /// Deploy even if the record points at live contracts.
     #[arg(long)]

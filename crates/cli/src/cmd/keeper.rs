@@ -53,11 +53,29 @@ pub(crate) struct KeeperArgs {
     /// Where to serve /health and /metrics (daemon mode only).
     #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
     metrics_addr: SocketAddr,
+    /// The most the keeper pays per gas, in gwei, fee bumps included (default: no cap). While the
+    /// base fee is above it, renewals wait and each pass says so.
+    #[arg(long, value_parser = gwei, value_name = "GWEI")]
+    max_fee: Option<u128>,
+    /// Log one JSON object per line on stderr (for log shippers) instead of plain text.
+    #[arg(long)]
+    pub(crate) log_json: bool,
     /// Warn when the keeper's ETH balance falls below this.
     #[arg(long, default_value = "0.05", value_parser = amount, value_name = "ETH")]
     min_eth: Amount,
     #[command(flatten)]
     chain: ChainArgs,
+}
+
+/// A fee in gwei ("30", "0.5") as wei.
+fn gwei(s: &str) -> std::result::Result<u128, String> {
+    let wei = Amount::parse_with_decimals(s, 9)
+        .map_err(|e| format!("{e} (a fee in gwei, like 30 or 0.5)"))?
+        .raw();
+    if wei.is_zero() {
+        return Err("a fee cap of 0 would never land: give a fee in gwei, like 30".into());
+    }
+    u128::try_from(wei).map_err(|_| "that fee is too large".to_string())
 }
 
 fn keeper_error(e: wbx_keeper::Error) -> CliError {
@@ -86,6 +104,7 @@ impl KeeperArgs {
         cfg.confirmations = self.confirmations;
         cfg.replace_after = self.replace_after;
         cfg.min_eth = self.min_eth.raw();
+        cfg.max_fee_cap = self.max_fee;
         cfg.dry_run = self.dry_run;
         let single = self.once || self.dry_run;
         if !single {

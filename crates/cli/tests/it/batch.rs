@@ -81,7 +81,7 @@ async fn pays_every_row_once_and_a_second_run_pays_nothing() {
 
     cli.run(&strs(&args)).ok().says(&[
         &format!(
-            "paid 5 rows ({sum} WBX) from community-rewards in 3 batches: 3 now, 0 already paid"
+            "5 rows ({sum} WBX) from community-rewards in 3 batches: 3 batches paid now, 0 already paid"
         ),
         "rewards.csv.journal.json",
     ]);

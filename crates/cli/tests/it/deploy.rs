@@ -111,6 +111,27 @@ async fn deploy_to_an_explicit_path_creates_its_folder() {
     assert_eq!((pool.reserve_wbx, pool.reserve_eth), (Amount::ZERO, Amount::ZERO));
 }
 
+/// `WBX_DEPLOYMENT` names one record for every command: `deploy` writes it, the rest read it.
+#[tokio::test]
+async fn deploy_writes_where_wbx_deployment_points_and_the_next_command_reads_it() {
+    let anvil = spawn_anvil();
+    let dir = tempfile::tempdir().unwrap();
+    let url = anvil.endpoint();
+    let with_env = |args: &[&str]| {
+        let mut c = wbx(dir.path());
+        c.args(args).env("WBX_DEPLOYMENT", "here.json").env("ETH_RPC_URL", &url);
+        c
+    };
+    run(&mut with_env(&["deploy", "--seed-wbx", "0", "--dev-account", "0"]))
+        .ok()
+        .says(&["here.json"]);
+    let record = Deployment::read(&dir.path().join("here.json")).unwrap();
+    assert!(!dir.path().join("deployments").exists(), "nothing at the default path");
+    run(&mut with_env(&["status", "--dev-account", "0"]))
+        .ok()
+        .says(&[&format!("token   {}", record.token)]);
+}
+
 #[tokio::test]
 async fn status_shows_version_buckets_pool_and_the_callers_grants() {
     let cli = Cli::new().await;

@@ -2,6 +2,7 @@
 
 mod daemon;
 mod dry_run;
+mod fee_cap;
 mod flaky_rpc;
 mod node_restart;
 mod reorg;

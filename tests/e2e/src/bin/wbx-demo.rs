@@ -1,0 +1,34 @@
+//! `wbx-demo`: plays the policy story on a throwaway anvil node and prints it (`scripts/demo`).
+//! Ctrl-C or SIGTERM stops it cleanly: the node and the keeper it started stop with it.
+
+#![allow(clippy::print_stderr)]
+
+use std::process::ExitCode;
+use tokio::signal::unix::{SignalKind, signal};
+use wbx_e2e::story::{Story, wbx_binary};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let story = async {
+        let mut story = Story::start(wbx_binary()?)?;
+        story.play().await?;
+        eyre::Ok(())
+    };
+    // Leaving this `select!` drops the story, which kills the keeper and the node it started.
+    let result = tokio::select! {
+        r = story => r,
+        _ = tokio::signal::ctrl_c() => Err(eyre::eyre!("interrupted")),
+        _ = term.recv() => Err(eyre::eyre!("terminated")),
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("\nthe story played to the end; every step's outcome was checked");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\nerror: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
