@@ -31,7 +31,8 @@ free_port() {
 start_anvil() {
   local port=$1
   shift
-  "$BIN/anvil" --port "$port" --silent "$@" &
+  # Old states stay in memory: by default anvil writes them to ~/.foundry/anvil/tmp (see wbx-testing).
+  "$BIN/anvil" --port "$port" --silent --max-persisted-states 0 "$@" &
   ANVIL_PID=$!
   trap 'kill "$ANVIL_PID" 2>/dev/null || true; wait "$ANVIL_PID" 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do

@@ -153,8 +153,31 @@ pub(crate) struct ChainArgs {
     pub(crate) wallet: WalletArgs,
     #[command(flatten)]
     pub(crate) deployment: DeploymentArgs,
+}
+
+/// The flags of a command that sends a transaction: [`ChainArgs`] and what it pays for gas.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TxArgs {
+    #[command(flatten)]
+    pub(crate) chain: ChainArgs,
     #[command(flatten)]
     pub(crate) fees: FeeArgs,
+}
+
+impl std::ops::Deref for TxArgs {
+    type Target = ChainArgs;
+
+    fn deref(&self) -> &ChainArgs {
+        &self.chain
+    }
+}
+
+impl TxArgs {
+    /// The deployment, signing with the wallet flags and paying the fee flags (checked first).
+    pub(crate) async fn wbx(&self) -> Result<Wbx> {
+        let fees = self.fees.fee_override()?;
+        Ok(self.chain.wbx().await?.with_fees(fees))
+    }
 }
 
 /// What a transaction pays for gas (default: the node's suggestion).
@@ -198,9 +221,8 @@ impl ChainArgs {
 
     /// The deployment, with a signer if one was given: for commands that only read.
     pub(crate) async fn reader(&self) -> Result<Wbx> {
-        let fees = self.fees.fee_override()?;
         let conn = self.wallet.connect(&self.rpc).await?;
-        Ok(self.deployment.attach(conn).await?.with_fees(fees))
+        self.deployment.attach(conn).await
     }
 
     /// `account`, or the signer's address, or an error saying to give one.

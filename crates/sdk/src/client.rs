@@ -263,17 +263,26 @@ impl Wbx {
         &self,
         call: CallBuilder<&'a DynProvider, D>,
     ) -> Result<CallBuilder<&'a DynProvider, D>> {
+        if self.fees == FeeOverride::default() {
+            return Ok(call);
+        }
+        let (max, tip) = self.fees_to_pay().await?;
+        Ok(call.max_fee_per_gas(max).max_priority_fee_per_gas(tip))
+    }
+
+    /// `(max fee, max priority fee)` per gas for the next transaction: the caller's choice
+    /// ([`Wbx::with_fees`]), a missing one from the node's suggestion, the tip never above the max.
+    pub async fn fees_to_pay(&self) -> Result<(u128, u128)> {
         let (max, tip) = match (self.fees.max_fee_per_gas, self.fees.max_priority_fee_per_gas) {
-            (None, None) => return Ok(call),
-            (Some(max), Some(tip)) => (max, tip.min(max)),
+            (Some(max), Some(tip)) => (max, tip),
             (max, tip) => {
-                let suggested = self.provider().estimate_eip1559_fees().await?;
+                let suggested =
+                    self.provider().estimate_eip1559_fees().await.map_err(Error::from_rpc)?;
                 let tip = tip.unwrap_or(suggested.max_priority_fee_per_gas);
-                let max = max.unwrap_or(suggested.max_fee_per_gas.max(tip));
-                (max, tip.min(max))
+                (max.unwrap_or(suggested.max_fee_per_gas.max(tip)), tip)
             }
         };
-        Ok(call.max_fee_per_gas(max).max_priority_fee_per_gas(tip))
+        Ok((max, tip.min(max)))
     }
 
     /// Turns a receipt into [`Sent`], or into [`Error::TxReverted`] with the replayed reason.

@@ -237,6 +237,10 @@ pub struct Journal {
     pub file_hash: B256,
     /// The chain.
     pub chain_id: u64,
+    /// The hash of the chain's genesis block. A chain id alone cannot tell two local chains apart:
+    /// a restarted anvil has the same id and the same contract addresses, but not this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genesis: Option<B256>,
     /// The token.
     pub token: Address,
     /// The bucket paid from.
@@ -297,6 +301,12 @@ pub async fn pay(
 ) -> Result<PayoutReport> {
     let sender = wbx.sender()?;
     let batch_size = batch_size.max(1);
+    let genesis = wbx
+        .provider()
+        .get_block_by_number(0.into())
+        .await
+        .map_err(Error::from_rpc)?
+        .map(|b| b.header.hash);
     let mut journal = match std::fs::read(journal_path) {
         Ok(bytes) => {
             let j: Journal = serde_json::from_slice(&bytes).map_err(|e| {
@@ -317,11 +327,18 @@ pub async fn pay(
                     journal_path.display()
                 )));
             }
+            if j.genesis.is_some() && j.genesis != genesis {
+                return Err(Error::Other(format!(
+                    "the journal {} was written on another chain with the same id (its genesis block differs: a restarted local node?): what it records as paid was not paid here; move it away to start over",
+                    journal_path.display()
+                )));
+            }
             j
         }
         Err(_) => Journal {
             file_hash,
             chain_id: wbx.connection().chain_id(),
+            genesis,
             token: wbx.deployment().token,
             bucket,
             sender,
@@ -329,6 +346,21 @@ pub async fn pay(
             batches: Vec::new(),
         },
     };
+
+    // What the journal calls paid must be paid on this chain: a journal carried over from another
+    // local node (same id, same addresses) would otherwise skip rows that were never paid here.
+    for b in journal.batches.iter().filter(|b| b.state == BatchState::Paid) {
+        let receipt =
+            wbx.provider().get_transaction_receipt(b.hash).await.map_err(Error::from_rpc)?;
+        if !receipt.is_some_and(|r| r.status()) {
+            return Err(Error::Other(format!(
+                "the journal {} records batch {} as paid by {}, but this chain has no successful receipt of it: the journal was written on another chain (a restarted local node?); move it away to start over",
+                journal_path.display(),
+                b.index + 1,
+                b.hash
+            )));
+        }
+    }
 
     let chunks: Vec<&[Payout]> = rows.chunks(batch_size).collect();
     let total = Amount::from_raw(rows.iter().map(|r| r.amount.raw()).sum());
@@ -475,14 +507,14 @@ async fn sign_batch(wbx: &Wbx, bucket: Bucket, chunk: &[Payout]) -> Result<Signe
     let (nonce, gas, fees) = tokio::try_join!(
         async { provider.get_transaction_count(sender).pending().await.map_err(Error::from_rpc) },
         async { provider.estimate_gas(req.clone()).await.map_err(Error::from_rpc) },
-        async { provider.estimate_eip1559_fees().await.map_err(Error::from_rpc) },
+        wbx.fees_to_pay(),
     )?;
     let req = req
         .with_nonce(nonce)
         .with_chain_id(wbx.connection().chain_id())
         .with_gas_limit(gas + gas / 5)
-        .with_max_fee_per_gas(fees.max_fee_per_gas)
-        .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+        .with_max_fee_per_gas(fees.0)
+        .with_max_priority_fee_per_gas(fees.1);
     let signer = wbx.connection().signer().ok_or(Error::NoSigner)?.clone();
     let envelope = <EthereumWallet as NetworkWallet<alloy::network::Ethereum>>::sign_request(
         &EthereumWallet::from(signer),

@@ -32,8 +32,13 @@ pub fn anvil_path() -> PathBuf {
 }
 
 /// An anvil builder on the pinned binary, on a free port.
+///
+/// Old states are kept in memory only (`--max-persisted-states 0`): by default anvil moves them to
+/// `~/.foundry/anvil/tmp`, hundreds of MB per thousand blocks, and a node stopped the way
+/// `AnvilInstance` stops it (SIGKILL) never deletes them. The last few hundred blocks stay
+/// queryable, which is all a test reads.
 pub fn anvil() -> Anvil {
-    Anvil::at(anvil_path())
+    Anvil::at(anvil_path()).args(["--max-persisted-states", "0"])
 }
 
 /// A fresh anvil node; it stops when the instance is dropped.

@@ -105,6 +105,7 @@ pub struct Story {
     color: bool,
     reports: Vec<StepReport>,
     current: Option<StepReport>,
+    keep_report: Option<PathBuf>,
 }
 
 /// The `wbx` binary beside the running executable (the demo binary lives in `target/<profile>`,
@@ -157,7 +158,14 @@ impl Story {
             color: std::io::stdout().is_terminal(),
             reports: Vec::new(),
             current: None,
+            keep_report: None,
         })
+    }
+
+    /// Copies the auditor's HTML report to `path` when it is written (the working folder goes
+    /// when the story ends).
+    pub fn keep_report_at(&mut self, path: PathBuf) {
+        self.keep_report = Some(path);
     }
 
     /// The node's RPC URL.
@@ -269,12 +277,13 @@ impl Story {
             (BOB, "trader", "extended"),
             (CAROL, "auditor", "extended"),
             (DAVE, "developer", "standard"),
-            (KEEPER, "keeper", "extended"),
         ];
         for (p, role, kind) in grants {
             let to = p.address().to_string();
             self.ok(&["access", "grant", &to, role, "--kind", kind], ADMIN).await?;
         }
+        // The keeper's role is permanent: no kind, no expiry.
+        self.ok(&["access", "grant", &KEEPER.address().to_string(), "keeper"], ADMIN).await?;
         self.ok(&["access", "list"], CAROL).await?;
         for (p, role, kind) in [
             (ALICE, Role::Trader, GrantKind::Standard),
@@ -370,6 +379,14 @@ impl Story {
         expect_text(&run, "expired")?;
         self.check("Alice's Standard grant ran out after 30 minutes and her transfer was refused");
 
+        // The troubleshooter says why, and what to do, before anything is sent.
+        let nonce = self.nonce(ALICE).await?;
+        let run = self.fails(&["doctor", "transfer", &bob, "1"], ALICE, 1).await?;
+        expect_text(&run, "expired")?;
+        expect_text(&run, "wbx access grant")?;
+        ensure!(self.nonce(ALICE).await? == nonce, "the diagnosis sent a transaction");
+        self.check("`wbx doctor` names the expired grant and the command that fixes it");
+
         self.ok(&["access", "grant", &ALICE.address().to_string(), "trader"], ADMIN).await?;
         self.travel(20 * 60).await?;
         let before = self.reader()?.grant_of(ALICE.address(), Role::Trader).await?;
@@ -407,15 +424,67 @@ impl Story {
         Ok(())
     }
 
-    /// Step 6: the auditor's view.
+    /// Step 6: the auditor indexes the event log, reports, reconciles and draws.
     pub async fn audit(&mut self) -> Result<()> {
-        self.begin("6. The auditor reads the record");
-        self.ok(&["access", "list"], CAROL).await?;
-        let run = self.ok(&["status"], CAROL).await?;
-        expect_text(&run, "auditor")?;
-        self.check("the auditor sees every grant and the state of the deployment");
+        self.begin(
+            "6. The auditor syncs the event log, reads the access timeline and the buckets, reconciles, writes the HTML report",
+        );
+        self.ok(&["audit", "sync"], CAROL).await?;
+
+        let run = self.ok(&["audit", "access", "--role", "trader"], CAROL).await?;
+        for who in [ALICE, BOB] {
+            ensure!(
+                run.stdout.contains(&who.address().to_string()),
+                "the access timeline lacks {}",
+                who.name
+            );
+        }
+        expect_text(&run, "revoked")?;
+        expect_text(&run, "expired")?;
+        let head = self.reader()?.provider().get_block_number().await?;
+        let at = format!("block:{head}");
+        let run = self.ok(&["audit", "who", "trader", "--at", &at], CAROL).await?;
+        ensure!(
+            run.stdout.contains(&ALICE.address().to_string())
+                && !run.stdout.contains(&BOB.address().to_string()),
+            "now Alice holds the trader role and Bob, revoked, does not"
+        );
+        self.check("the timeline shows Alice's expiry, Bob's keeper renewal and his revocation");
+
+        let run = self.ok(&["audit", "buckets"], CAROL).await?;
+        for bucket in self.reader()?.buckets().await? {
+            ensure!(
+                run.stdout.contains(bucket.bucket.title()),
+                "the bucket report lacks {}",
+                bucket.bucket.title()
+            );
+        }
+        let run = self.ok(&["audit", "reconcile"], CAROL).await?;
+        expect_text(&run, "clean")?;
+        self.check("replayed balances, supply and buckets match the chain at the indexed block");
+
+        self.ok(&["audit", "html", "--out", "report.html"], CAROL).await?;
+        let html = std::fs::read_to_string(self.work.path().join("report.html"))?;
+        ensure!(
+            html.contains("<svg") && html.contains("Community Rewards"),
+            "the report lacks its charts"
+        );
+        self.check(
+            "report.html: bucket table and chart, daily volume, grants over time, anomalies",
+        );
+        if let Some(keep) = &self.keep_report {
+            if let Some(dir) = keep.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::copy(self.work.path().join("report.html"), keep)?;
+            self.say(&format!("the report is kept at {}: open it in a browser", keep.display()));
+        }
         self.end();
         Ok(())
+    }
+
+    async fn nonce(&self, who: Player) -> Result<u64> {
+        Ok(self.reader()?.provider().get_transaction_count(who.address()).await?)
     }
 
     /// Starts `wbx keeper` in the background as the keeper account, its log in `keeper.log`.
@@ -562,8 +631,10 @@ impl Story {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             args,
         };
-        // Notes and warnings (stderr) come before the result, as on a terminal.
-        for text in [&run.stderr, &run.stdout] {
+        // As on a terminal: notes (stderr) come before a result, an error after what was printed.
+        let order =
+            if run.code == 0 { [&run.stderr, &run.stdout] } else { [&run.stdout, &run.stderr] };
+        for text in order {
             let text = text.trim_end();
             if !text.is_empty() {
                 self.say(text);

@@ -1,7 +1,7 @@
 //! `wbx access ...`: grants.
 
 use crate::{
-    args::{ChainArgs, address, duration},
+    args::{ChainArgs, TxArgs, address, duration},
     cmd::sent,
     error::{CliError, Result},
     output::{Out, table, time_left},
@@ -51,11 +51,12 @@ pub(crate) enum AccessCommand {
         holder: Address,
         /// admin, trader, auditor, developer or keeper.
         role: Role,
-        /// standard (30 min, its holder renews) or extended (1 h, the keeper renews).
-        #[arg(long, default_value = "standard")]
-        kind: GrantKind,
+        /// standard (30 min, its holder renews; the default) or extended (1 h, the keeper
+        /// renews). The keeper role is permanent and takes none.
+        #[arg(long)]
+        kind: Option<GrantKind>,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Revoke ACCOUNT's grant of ROLE, effective at once (admins).
     ///
@@ -67,7 +68,7 @@ pub(crate) enum AccessCommand {
         /// The role.
         role: Role,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Who holds an active grant of each role (or of --role), with kind and time left.
     ///
@@ -96,7 +97,7 @@ pub(crate) enum AccessCommand {
         /// The role.
         role: Role,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Renew the Extended grants of ROLE of each ACCOUNT now (keepers; `wbx keeper` does it on time).
     ///
@@ -108,7 +109,7 @@ pub(crate) enum AccessCommand {
         #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
         holders: Vec<Address>,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Sign a renewal of your Standard grant for someone else to relay (you pay no gas).
     ///
@@ -123,7 +124,7 @@ pub(crate) enum AccessCommand {
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Relay a signed renewal (from `sign-renewal`; `-` reads stdin). Any account may, paying gas.
     ///
@@ -132,7 +133,7 @@ pub(crate) enum AccessCommand {
         /// The signed renewal file, or `-`.
         file: PathBuf,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
 }
 
@@ -140,6 +141,12 @@ impl AccessCommand {
     pub(crate) async fn run(self, out: Out) -> Result {
         match self {
             Self::Grant { holder: account, role, kind, tx } => {
+                if let (false, Some(kind)) = (role.is_timed(), kind) {
+                    return Err(CliError::input(format!(
+                        "the {role} role is permanent and has no {kind} kind: leave out --kind"
+                    )));
+                }
+                let kind = kind.unwrap_or(GrantKind::Standard);
                 let wbx = tx.wbx().await?;
                 let s = wbx.grant(account, role, kind).await?;
                 let what = if role.is_timed() {

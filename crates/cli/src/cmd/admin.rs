@@ -1,7 +1,7 @@
 //! `wbx admin ...`: the admins' switches.
 
 use crate::{
-    args::{ChainArgs, address, duration},
+    args::{TxArgs, address, duration},
     cmd::sent,
     error::Result,
     output::Out,
@@ -18,14 +18,14 @@ pub(crate) enum AdminCommand {
     /// Example: `wbx admin pause --account admin`
     Pause {
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Resume token movement.
     ///
     /// Example: `wbx admin unpause --account admin`
     Unpause {
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Set the lifetimes of new and renewed grants (each 5m to 1d).
     ///
@@ -38,7 +38,7 @@ pub(crate) enum AdminCommand {
         #[arg(long, value_parser = duration)]
         extended: Duration,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Register a swap pool (it may then move WBX without a Trader grant).
     ///
@@ -48,7 +48,7 @@ pub(crate) enum AdminCommand {
         #[arg(value_parser = address, value_name = "POOL")]
         pool_address: Address,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Unregister a swap pool (its WBX payouts stop at once).
     ///
@@ -58,7 +58,7 @@ pub(crate) enum AdminCommand {
         #[arg(value_parser = address, value_name = "POOL")]
         pool_address: Address,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
 }
 

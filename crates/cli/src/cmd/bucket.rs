@@ -1,7 +1,7 @@
 //! Bucket commands: `buckets`, `issue`, `allocate`, `allocate-batch`.
 
 use crate::{
-    args::{ChainArgs, address, amount},
+    args::{ChainArgs, TxArgs, address, amount},
     cmd::sent,
     error::{CliError, Result},
     output::{Out, table},
@@ -58,7 +58,7 @@ pub(crate) struct IssueArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     amount: Amount,
     #[command(flatten)]
-    tx: ChainArgs,
+    tx: TxArgs,
 }
 
 impl IssueArgs {
@@ -85,7 +85,7 @@ pub(crate) struct AllocateArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     pub(crate) amount: Amount,
     #[command(flatten)]
-    pub(crate) tx: ChainArgs,
+    pub(crate) tx: TxArgs,
 }
 
 impl AllocateArgs {
@@ -114,7 +114,7 @@ pub(crate) struct AllocateBatchArgs {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=500))]
     batch_size: u16,
     #[command(flatten)]
-    tx: ChainArgs,
+    tx: TxArgs,
 }
 
 impl AllocateBatchArgs {

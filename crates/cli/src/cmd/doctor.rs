@@ -3,7 +3,7 @@
 //! onto a plan, prints the checklist, and applies the safe fixes with `--fix`.
 
 use crate::{
-    args::{ChainArgs, address},
+    args::{ChainArgs, FeeArgs, TxArgs, address},
     cmd::{bucket::AllocateArgs, swap::SwapArgs, token},
     error::{CliError, Result},
     output::Out,
@@ -70,7 +70,7 @@ enum DoctorCommand {
         /// The role.
         role: Role,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// A planned `wbx access renew-for ROLE ACCOUNT...` (a keeper renews Extended grants).
     RenewFor {
@@ -80,7 +80,7 @@ enum DoctorCommand {
         #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
         holders: Vec<Address>,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// A token address: code, ERC-20 answers, bool returns, WBX version and runtime code.
     Token {
@@ -116,15 +116,33 @@ fn tx_hash(s: &str) -> Result<TxHash, String> {
 
 impl DoctorCommand {
     fn chain(&self) -> &ChainArgs {
-        match self {
-            Self::Transfer(a) => &a.tx,
-            Self::Approve(a) => &a.tx,
-            Self::TransferFrom(a) => &a.tx,
-            Self::Swap(a) => &a.swap.tx,
-            Self::Allocate(a) => &a.tx,
-            Self::Renew { tx, .. } | Self::RenewFor { tx, .. } => tx,
-            Self::Token { read, .. } | Self::Tx { read, .. } | Self::Account { read, .. } => read,
+        match self.tx() {
+            Some(tx) => &tx.chain,
+            None => match self {
+                Self::Token { read, .. } | Self::Tx { read, .. } | Self::Account { read, .. } => {
+                    read
+                }
+                _ => unreachable!("every planned transaction has its TxArgs"),
+            },
         }
+    }
+
+    /// The flags of a planned transaction (its fees among them); `None` for the other subjects.
+    fn tx(&self) -> Option<&TxArgs> {
+        match self {
+            Self::Transfer(a) => Some(&a.tx),
+            Self::Approve(a) => Some(&a.tx),
+            Self::TransferFrom(a) => Some(&a.tx),
+            Self::Swap(a) => Some(&a.swap.tx),
+            Self::Allocate(a) => Some(&a.tx),
+            Self::Renew { tx, .. } | Self::RenewFor { tx, .. } => Some(tx),
+            Self::Token { .. } | Self::Tx { .. } | Self::Account { .. } => None,
+        }
+    }
+
+    /// The fees the user means to pay (none given for the subjects that are not transactions).
+    fn fees(&self) -> FeeArgs {
+        self.tx().map(|tx| tx.fees.clone()).unwrap_or_default()
     }
 }
 
@@ -187,7 +205,7 @@ impl From<wbx_doctor::Error> for CliError {
 
 impl DoctorArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        self.what.chain().fees.fee_override()?;
+        self.what.fees().fee_override()?;
         if self.yes && !self.fix {
             return Err(CliError::input("--yes only goes with --fix"));
         }
@@ -285,8 +303,8 @@ impl DoctorArgs {
         Ok(Plan {
             from,
             action,
-            max_fee: chain.fees.max_fee,
-            priority_fee: chain.fees.priority_fee,
+            max_fee: self.what.fees().max_fee,
+            priority_fee: self.what.fees().priority_fee,
         })
     }
 

@@ -1,7 +1,7 @@
 //! `wbx pool ...`.
 
 use crate::{
-    args::{ChainArgs, amount, duration},
+    args::{ChainArgs, TxArgs, amount, duration},
     cmd::sent,
     error::Result,
     output::Out,
@@ -29,21 +29,21 @@ pub(crate) enum PoolCommand {
         #[arg(value_parser = clap::value_parser!(u16).range(0..=100))]
         bps: u16,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Stop swaps and deposits; withdrawals stay open (developers).
     ///
     /// Example: `wbx pool pause --account dev`
     Pause {
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Resume swaps and deposits (developers).
     ///
     /// Example: `wbx pool unpause --account dev`
     Unpause {
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Add liquidity: up to WBX and ETH at the current price; unused ETH comes back (traders).
     ///
@@ -59,7 +59,7 @@ pub(crate) enum PoolCommand {
         #[arg(long, default_value = "10m", value_parser = duration)]
         deadline: Duration,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
     /// Withdraw SHARES liquidity shares (`all` for every one of yours).
     ///
@@ -71,7 +71,7 @@ pub(crate) enum PoolCommand {
         #[arg(long, default_value = "10m", value_parser = duration)]
         deadline: Duration,
         #[command(flatten)]
-        tx: ChainArgs,
+        tx: TxArgs,
     },
 }
 

@@ -1,7 +1,7 @@
 //! `quote` and `swap`.
 
 use crate::{
-    args::{ChainArgs, amount, duration, percent_bps},
+    args::{ChainArgs, TxArgs, amount, duration, percent_bps},
     cmd::sent,
     error::{CliError, Result},
     output::Out,
@@ -91,7 +91,7 @@ pub(crate) struct SwapArgs {
     #[arg(long)]
     pub(crate) approve: bool,
     #[command(flatten)]
-    pub(crate) tx: ChainArgs,
+    pub(crate) tx: TxArgs,
 }
 
 impl SwapArgs {

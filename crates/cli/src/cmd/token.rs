@@ -1,7 +1,7 @@
 //! ERC-20 commands: `balance`, `transfer`, `approve`, `allowance`, `transfer-from`.
 
 use crate::{
-    args::{ChainArgs, address, amount},
+    args::{ChainArgs, TxArgs, address, amount},
     cmd::sent,
     error::Result,
     output::Out,
@@ -46,7 +46,7 @@ pub(crate) struct TransferArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     pub(crate) amount: Amount,
     #[command(flatten)]
-    pub(crate) tx: ChainArgs,
+    pub(crate) tx: TxArgs,
 }
 
 impl TransferArgs {
@@ -69,7 +69,7 @@ pub(crate) struct ApproveArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     pub(crate) amount: Amount,
     #[command(flatten)]
-    pub(crate) tx: ChainArgs,
+    pub(crate) tx: TxArgs,
 }
 
 /// An address, or `pool` for the deployment's pool.
@@ -137,7 +137,7 @@ pub(crate) struct TransferFromArgs {
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     pub(crate) amount: Amount,
     #[command(flatten)]
-    pub(crate) tx: ChainArgs,
+    pub(crate) tx: TxArgs,
 }
 
 impl TransferFromArgs {

@@ -65,6 +65,12 @@ async fn bad_values_are_refused_before_anything_is_sent() {
             v(&["unknown grant kind \"forever\"", "standard, extended"]),
         ),
         (
+            "a kind for a permanent role",
+            who::ADMIN,
+            v(&["access", "grant", &to, "keeper", "--kind", "extended"]),
+            v(&["the keeper role is permanent", "leave out --kind"]),
+        ),
+        (
             "bad spender",
             who::TRADER,
             v(&["approve", bad_checksum, "1"]),

@@ -115,6 +115,33 @@ async fn pays_every_row_once_and_a_second_run_pays_nothing() {
     assert_eq!(cli.released(BUCKET).await.raw(), released.raw() + total(&rows));
 }
 
+/// A journal carried over to another local node (same chain id, same addresses: a restarted
+/// anvil) is refused, and nothing is sent: it does not skip rows that were never paid there.
+#[tokio::test]
+async fn a_journal_from_another_chain_is_refused() {
+    let first = Cli::new().await;
+    let rows = payouts(3);
+    let csv = write_csv(&first, "rewards.csv", &rows);
+    first.run(&strs(&batch_args(&csv, 2))).ok();
+
+    let second = Cli::new().await;
+    assert_eq!(second.sdk().deployment().token, first.sdk().deployment().token, "same addresses");
+    let csv2 = second.dir.path().join("rewards.csv");
+    std::fs::copy(&csv, &csv2).unwrap();
+    std::fs::copy(journal_of(&csv), journal_of(&csv2)).unwrap();
+    let admin = address(who::ADMIN);
+    let nonce = second.nonce(admin).await;
+    second
+        .run(&strs(&batch_args(&csv2, 2)))
+        .fails(FAILURE, &["another chain", "move it away to start over"]);
+    assert_eq!(second.nonce(admin).await, nonce, "nothing was sent");
+
+    // Moved away, the file is paid in full on the second chain.
+    std::fs::remove_file(journal_of(&csv2)).unwrap();
+    second.run(&strs(&batch_args(&csv2, 2))).ok();
+    assert_paid_exactly(&second, &rows).await;
+}
+
 #[tokio::test]
 async fn a_bad_row_stops_the_run_before_anything_is_sent() {
     let cli = Cli::new().await;

@@ -12,6 +12,9 @@ async fn main() -> ExitCode {
     let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
     let story = async {
         let mut story = Story::start(wbx_binary()?)?;
+        // Beside the binaries: `target/<profile>/wbx-demo-report.html`.
+        let exe = std::env::current_exe()?;
+        story.keep_report_at(exe.with_file_name("wbx-demo-report.html"));
         story.play().await?;
         eyre::Ok(())
     };
