@@ -193,6 +193,9 @@ pub struct Diagnosis {
     pub subject: String,
     /// Whether it would succeed (no check failed).
     pub ok: bool,
+    /// Whether a planned transaction was diagnosed (rather than a token, a transaction or an
+    /// account): it decides how the verdict reads.
+    pub planned: bool,
     /// The checklist, in order.
     pub checks: Vec<Check>,
     /// RPC round trips the diagnosis took (a batch counts once), connection included.
@@ -239,10 +242,11 @@ impl Diagnosis {
         }
         let failed = self.failures().len();
         let warned = self.checks.iter().filter(|c| c.status == Status::Warn).count();
-        let verdict = if failed == 0 {
-            "OK: it would succeed".to_string()
-        } else {
-            format!("it would FAIL: {failed} problem(s)")
+        let verdict = match (failed, self.planned) {
+            (0, true) => "OK: it would succeed".to_string(),
+            (0, false) => "OK: no problem found".to_string(),
+            (n, true) => format!("it would FAIL: {n} problem(s)"),
+            (n, false) => format!("FAIL: {n} problem(s)"),
         };
         s.push_str(&format!(
             "{verdict}{}  ({} RPC round trips, {} ms)\n",
@@ -335,6 +339,7 @@ impl Doctor {
         Diagnosis {
             subject,
             ok,
+            planned: false,
             checks,
             // The connection's own round trip is part of every diagnosis from the command line.
             round_trips: self.round_trips() - trips_before + 1,

@@ -687,6 +687,6 @@ impl Doctor {
         checks.extend(gas_checks(estimate, eth_balance, value, max_fee, from));
         checks.push(fees.check());
         checks.push(fees.max_fee_check(plan.max_fee, plan.priority_fee, command.trim_end()));
-        Ok(self.finish(plan.describe(), checks, started, before))
+        Ok(Diagnosis { planned: true, ..self.finish(plan.describe(), checks, started, before) })
     }
 }
