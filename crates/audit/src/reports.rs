@@ -92,6 +92,31 @@ pub struct TxFilter {
     pub min_amount: Option<U256>,
 }
 
+/// A movement from the columns every movement query starts with: block, log index, block time,
+/// tx, from (and `to` at column 5 unless `to` is given); the rest is filled by the caller.
+fn movement(
+    kind: MovementKind,
+    r: &rusqlite::Row<'_>,
+    to: Option<Address>,
+) -> rusqlite::Result<Movement> {
+    Ok(Movement {
+        kind,
+        block: r.get::<_, i64>(0)? as u64,
+        log_index: r.get::<_, i64>(1)? as u64,
+        time: r.get::<_, i64>(2)? as u64,
+        tx: b256(&r.get::<_, Vec<u8>>(3)?),
+        from: addr(&r.get::<_, Vec<u8>>(4)?),
+        to: match to {
+            Some(to) => to,
+            None => addr(&r.get::<_, Vec<u8>>(5)?),
+        },
+        amount: Amount::ZERO,
+        eth: None,
+        side: None,
+        bucket: None,
+    })
+}
+
 /// Token movements matching `f`, in chain order.
 pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     let want = |k| f.kinds.is_empty() || f.kinds.contains(&k);
@@ -120,17 +145,9 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
                 None => (amount(&r.get::<_, Vec<u8>>(5)?), None),
             };
             out.push(Movement {
-                kind: MovementKind::Issuance,
-                block: r.get::<_, i64>(0)? as u64,
-                log_index: r.get::<_, i64>(1)? as u64,
-                time: r.get::<_, i64>(2)? as u64,
-                tx: b256(&r.get::<_, Vec<u8>>(3)?),
-                from: addr(&r.get::<_, Vec<u8>>(4)?),
-                to: Address::ZERO,
                 amount: Amount::from_raw(amount_v),
-                eth: None,
-                side: None,
                 bucket,
+                ..movement(MovementKind::Issuance, r, Some(Address::ZERO))?
             });
         }
     }
@@ -143,17 +160,9 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             out.push(Movement {
-                kind: MovementKind::Allocation,
-                block: r.get::<_, i64>(0)? as u64,
-                log_index: r.get::<_, i64>(1)? as u64,
-                time: r.get::<_, i64>(2)? as u64,
-                tx: b256(&r.get::<_, Vec<u8>>(3)?),
-                from: addr(&r.get::<_, Vec<u8>>(4)?),
-                to: addr(&r.get::<_, Vec<u8>>(5)?),
                 amount: Amount::from_raw(amount(&r.get::<_, Vec<u8>>(6)?)),
-                eth: None,
-                side: None,
                 bucket: Bucket::from_index(r.get::<_, i64>(7)? as u8),
+                ..movement(MovementKind::Allocation, r, None)?
             });
         }
     }
@@ -165,17 +174,8 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             out.push(Movement {
-                kind: MovementKind::Transfer,
-                block: r.get::<_, i64>(0)? as u64,
-                log_index: r.get::<_, i64>(1)? as u64,
-                time: r.get::<_, i64>(2)? as u64,
-                tx: b256(&r.get::<_, Vec<u8>>(3)?),
-                from: addr(&r.get::<_, Vec<u8>>(4)?),
-                to: addr(&r.get::<_, Vec<u8>>(5)?),
                 amount: Amount::from_raw(amount(&r.get::<_, Vec<u8>>(6)?)),
-                eth: None,
-                side: None,
-                bucket: None,
+                ..movement(MovementKind::Transfer, r, None)?
             });
         }
     }
@@ -193,17 +193,10 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
             let (side, wbx, eth) =
                 if eth_in.is_zero() { ("sell", wbx_in, eth_out) } else { ("buy", wbx_out, eth_in) };
             out.push(Movement {
-                kind: MovementKind::Swap,
-                block: r.get::<_, i64>(0)? as u64,
-                log_index: r.get::<_, i64>(1)? as u64,
-                time: r.get::<_, i64>(2)? as u64,
-                tx: b256(&r.get::<_, Vec<u8>>(3)?),
-                from: addr(&r.get::<_, Vec<u8>>(4)?),
-                to: addr(&r.get::<_, Vec<u8>>(5)?),
                 amount: Amount::from_raw(wbx),
                 eth: Some(Amount::from_raw(eth)),
                 side: Some(side),
-                bucket: None,
+                ..movement(MovementKind::Swap, r, None)?
             });
         }
     }

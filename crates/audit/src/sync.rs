@@ -342,6 +342,33 @@ fn commit(conn: &Connection, cursor: u64) -> Result<()> {
 }
 
 /// The writer's prepared statements.
+/// One row of the `access` table: an access event, or one account of a batch renewal.
+struct Access<'t> {
+    block: i64,
+    log_index: i64,
+    seq: i64,
+    tx: &'t [u8],
+    event: &'static str,
+    account: Address,
+    role: alloy::primitives::B256,
+    actor: Address,
+    kind: Option<i64>,
+}
+
+impl<'t> Access<'t> {
+    fn new(
+        block: i64,
+        log_index: i64,
+        tx: &'t [u8],
+        event: &'static str,
+        account: Address,
+        role: alloy::primitives::B256,
+        actor: Address,
+    ) -> Self {
+        Self { block, log_index, seq: 0, tx, event, account, role, actor, kind: None }
+    }
+}
+
 struct Statements<'c> {
     token: Address,
     pool: Address,
@@ -471,91 +498,38 @@ impl<'c> Statements<'c> {
                     ])?;
                 }
                 E::AccessGranted(e) => {
-                    self.access.execute(params![
-                        b,
-                        li,
-                        0,
-                        tx,
-                        "granted",
-                        e.account.as_slice(),
-                        e.role.as_slice(),
-                        e.sender.as_slice(),
-                        e.kind as i64,
-                        e.expiresAt.saturating_to::<i64>()
-                    ])?;
+                    let a = Access::new(b, li, tx, "granted", e.account, e.role, e.sender);
+                    self.access_row(Access { kind: Some(e.kind as i64), ..a }, Some(e.expiresAt))?;
                 }
                 E::AccessRenewed(e) => {
-                    self.access.execute(params![
-                        b,
-                        li,
-                        0,
-                        tx,
-                        "renewed",
-                        e.account.as_slice(),
-                        e.role.as_slice(),
-                        e.renewer.as_slice(),
-                        Option::<i64>::None,
-                        e.expiresAt.saturating_to::<i64>()
-                    ])?;
+                    let a = Access::new(b, li, tx, "renewed", e.account, e.role, e.renewer);
+                    self.access_row(a, Some(e.expiresAt))?;
                 }
                 E::AccessRenewedBatch(e) => {
+                    // One row per renewed account, told apart by `seq` within the one log.
                     for (seq, account) in e.accounts.iter().enumerate() {
-                        self.access.execute(params![
-                            b,
-                            li,
-                            seq as i64,
-                            tx,
-                            "renewed",
-                            account.as_slice(),
-                            e.role.as_slice(),
-                            e.renewer.as_slice(),
-                            Option::<i64>::None,
-                            e.expiresAt.saturating_to::<i64>()
-                        ])?;
+                        let a = Access::new(b, li, tx, "renewed", *account, e.role, e.renewer);
+                        self.access_row(Access { seq: seq as i64, ..a }, Some(e.expiresAt))?;
                     }
                     return Ok(e.accounts.len() as u64);
                 }
                 E::AccessRevoked(e) => {
-                    self.access.execute(params![
-                        b,
-                        li,
-                        0,
-                        tx,
-                        "revoked",
-                        e.account.as_slice(),
-                        e.role.as_slice(),
-                        e.sender.as_slice(),
-                        Option::<i64>::None,
-                        Option::<i64>::None
-                    ])?;
+                    self.access_row(
+                        Access::new(b, li, tx, "revoked", e.account, e.role, e.sender),
+                        None,
+                    )?;
                 }
                 E::RoleGranted(e) => {
-                    self.access.execute(params![
-                        b,
-                        li,
-                        0,
-                        tx,
-                        "role_granted",
-                        e.account.as_slice(),
-                        e.role.as_slice(),
-                        e.sender.as_slice(),
-                        Option::<i64>::None,
-                        Option::<i64>::None
-                    ])?;
+                    self.access_row(
+                        Access::new(b, li, tx, "role_granted", e.account, e.role, e.sender),
+                        None,
+                    )?;
                 }
                 E::RoleRevoked(e) => {
-                    self.access.execute(params![
-                        b,
-                        li,
-                        0,
-                        tx,
-                        "role_revoked",
-                        e.account.as_slice(),
-                        e.role.as_slice(),
-                        e.sender.as_slice(),
-                        Option::<i64>::None,
-                        Option::<i64>::None
-                    ])?;
+                    self.access_row(
+                        Access::new(b, li, tx, "role_revoked", e.account, e.role, e.sender),
+                        None,
+                    )?;
                 }
                 E::Paused(e) => self.other(b, li, tx, "token", "Paused", Some(e.account), &e)?,
                 E::Unpaused(e) => {
@@ -644,6 +618,26 @@ impl<'c> Statements<'c> {
         } else {
             Ok(0)
         }
+    }
+
+    fn access_row(
+        &mut self,
+        a: Access<'_>,
+        expires_at: Option<alloy::primitives::U256>,
+    ) -> Result<()> {
+        self.access.execute(params![
+            a.block,
+            a.log_index,
+            a.seq,
+            a.tx,
+            a.event,
+            a.account.as_slice(),
+            a.role.as_slice(),
+            a.actor.as_slice(),
+            a.kind,
+            expires_at.map(|t| t.saturating_to::<i64>())
+        ])?;
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -113,12 +113,39 @@ pub(crate) fn revert_detail(r: &Revert) -> String {
     }
 }
 
-/// `WbxGrantExpired(WbxGrantExpired { .. })` reads `WbxGrantExpired { .. }`.
+/// `WbxGrantExpired(WbxGrantExpired { .. })` reads `WbxGrantExpired { .. }`, with its addresses
+/// checksummed and its role ids named (`role: trader`), as the rest of the output writes them.
 fn strip_variant(debug: String) -> String {
-    match debug.split_once('(') {
+    let inner = match debug.split_once('(') {
         Some((_, rest)) if rest.ends_with(')') => rest[..rest.len() - 1].to_string(),
         _ => debug,
+    };
+    readable_words(&inner)
+}
+
+/// Rewrites each `0x…` word: a 20-byte one as a checksummed address, a role id as its name.
+fn readable_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("0x") {
+        out.push_str(&rest[..at]);
+        let word = &rest[at..];
+        let len = 2 + word[2..].bytes().take_while(u8::is_ascii_hexdigit).count();
+        let hex = &word[..len];
+        let named = match len {
+            42 => hex.parse::<alloy::primitives::Address>().ok().map(|a| a.to_string()),
+            66 => hex
+                .parse::<alloy::primitives::B256>()
+                .ok()
+                .and_then(wbx_sdk::Role::from_id)
+                .map(|r| r.to_string()),
+            _ => None,
+        };
+        out.push_str(named.as_deref().unwrap_or(hex));
+        rest = &word[len..];
     }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -126,6 +153,19 @@ mod tests {
     use super::*;
     use alloy::primitives::{Address, U256};
     use wbx_contracts::WebexToken;
+
+    #[test]
+    fn addresses_are_checksummed_and_role_ids_named() {
+        let role = wbx_sdk::Role::Trader.id();
+        let text = format!(
+            "WbxGrantExpired {{ account: 0x70997970c51812dc3a010c7d01b50e0d17dc79c8, role: {role}, expiredAt: 17 }}"
+        );
+        assert_eq!(
+            readable_words(&text),
+            "WbxGrantExpired { account: 0x70997970C51812dc3A010C7d01b50e0d17dc79C8, role: trader, expiredAt: 17 }"
+        );
+        assert_eq!(readable_words("data 0xdeadbeef and 0x"), "data 0xdeadbeef and 0x");
+    }
 
     #[test]
     fn an_issue_fills_the_bucket_by_its_share() {
