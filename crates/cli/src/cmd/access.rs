@@ -7,7 +7,7 @@ use crate::{
     output::{Out, table, time_left},
 };
 use alloy::primitives::Address;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::{path::PathBuf, time::Duration};
 use wbx_sdk::{Grant, GrantKind, GrantStatus, Role, SignedRenewal};
 
@@ -37,6 +37,27 @@ pub(crate) fn grant_rows(grants: &[Grant], now: u64) -> String {
         })
         .collect();
     table(&["account", "role", "kind", "status", "time", "renewals"], rows, &[5])
+}
+
+/// `wbx access renew ROLE` (and `wbx doctor renew`).
+#[derive(Debug, Args)]
+pub(crate) struct RenewArgs {
+    /// The role.
+    pub(crate) role: Role,
+    #[command(flatten)]
+    pub(crate) tx: TxArgs,
+}
+
+/// `wbx access renew-for ROLE ACCOUNT...` (and `wbx doctor renew-for`).
+#[derive(Debug, Args)]
+pub(crate) struct RenewForArgs {
+    /// The role.
+    pub(crate) role: Role,
+    /// The holders; one transaction for all of them.
+    #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
+    pub(crate) holders: Vec<Address>,
+    #[command(flatten)]
+    pub(crate) tx: TxArgs,
 }
 
 /// Grants: who may do what, and for how long.
@@ -93,24 +114,11 @@ pub(crate) enum AccessCommand {
     /// Renew your own Standard grant of ROLE (Extended grants are the keeper's).
     ///
     /// Example: `wbx access renew trader --account alice`
-    Renew {
-        /// The role.
-        role: Role,
-        #[command(flatten)]
-        tx: TxArgs,
-    },
+    Renew(RenewArgs),
     /// Renew the Extended grants of ROLE of each ACCOUNT now (keepers; `wbx keeper` does it on time).
     ///
     /// Example: `wbx access renew-for trader 0x7099…79C8 0x3C44…93BC --account keeper`
-    RenewFor {
-        /// The role.
-        role: Role,
-        /// The holders; one transaction for all of them.
-        #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
-        holders: Vec<Address>,
-        #[command(flatten)]
-        tx: TxArgs,
-    },
+    RenewFor(RenewForArgs),
     /// Sign a renewal of your Standard grant for someone else to relay (you pay no gas).
     ///
     /// Example: `wbx access sign-renewal trader --valid-for 10m --out renewal.json --account alice`
@@ -190,7 +198,7 @@ impl AccessCommand {
                     }
                 });
             }
-            Self::Renew { role, tx } => {
+            Self::Renew(RenewArgs { role, tx }) => {
                 let wbx = tx.wbx().await?;
                 let s = wbx.renew(role).await?;
                 let g = wbx.grant_of(wbx.sender()?, role).await?;
@@ -203,7 +211,7 @@ impl AccessCommand {
                     &s,
                 );
             }
-            Self::RenewFor { role, holders, tx } => {
+            Self::RenewFor(RenewForArgs { role, holders, tx }) => {
                 let wbx = tx.wbx().await?;
                 let s = if let [one] = holders.as_slice() {
                     wbx.renew_for(*one, role).await?

@@ -4,7 +4,12 @@
 
 use crate::{
     args::{ChainArgs, FeeArgs, TxArgs, address},
-    cmd::{bucket::AllocateArgs, swap::SwapArgs, token},
+    cmd::{
+        access::{RenewArgs, RenewForArgs},
+        bucket::AllocateArgs,
+        swap::SwapArgs,
+        token,
+    },
     error::{CliError, Result},
     output::Out,
 };
@@ -12,7 +17,7 @@ use alloy::primitives::{Address, TxHash};
 use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use wbx_doctor::{Action, Diagnosis, Doctor, Plan, SafeFix};
-use wbx_sdk::{Amount, Deployment, Role};
+use wbx_sdk::{Amount, Deployment};
 
 /// Say why a transaction would fail, and the exact command that fixes it, before anything is sent.
 ///
@@ -66,22 +71,9 @@ enum DoctorCommand {
     /// A planned `wbx allocate BUCKET TO AMOUNT`.
     Allocate(AllocateArgs),
     /// A planned `wbx access renew ROLE` (your own Standard grant).
-    Renew {
-        /// The role.
-        role: Role,
-        #[command(flatten)]
-        tx: TxArgs,
-    },
+    Renew(RenewArgs),
     /// A planned `wbx access renew-for ROLE ACCOUNT...` (a keeper renews Extended grants).
-    RenewFor {
-        /// The role.
-        role: Role,
-        /// The holders.
-        #[arg(required = true, value_parser = address, value_name = "ACCOUNT")]
-        holders: Vec<Address>,
-        #[command(flatten)]
-        tx: TxArgs,
-    },
+    RenewFor(RenewForArgs),
     /// A token address: code, ERC-20 answers, bool returns, WBX version and runtime code.
     Token {
         /// The token's address.
@@ -135,7 +127,8 @@ impl DoctorCommand {
             Self::TransferFrom(a) => Some(&a.tx),
             Self::Swap(a) => Some(&a.swap.tx),
             Self::Allocate(a) => Some(&a.tx),
-            Self::Renew { tx, .. } | Self::RenewFor { tx, .. } => Some(tx),
+            Self::Renew(a) => Some(&a.tx),
+            Self::RenewFor(a) => Some(&a.tx),
             Self::Token { .. } | Self::Tx { .. } | Self::Account { .. } => None,
         }
     }
@@ -290,9 +283,9 @@ impl DoctorArgs {
             DoctorCommand::Allocate(a) => {
                 Action::Allocate { bucket: a.bucket, to: a.to, amount: a.amount }
             }
-            DoctorCommand::Renew { role, .. } => Action::Renew { role: *role },
-            DoctorCommand::RenewFor { role, holders, .. } => {
-                Action::RenewFor { role: *role, accounts: holders.clone() }
+            DoctorCommand::Renew(a) => Action::Renew { role: a.role },
+            DoctorCommand::RenewFor(a) => {
+                Action::RenewFor { role: a.role, accounts: a.holders.clone() }
             }
             DoctorCommand::Token { .. }
             | DoctorCommand::Tx { .. }
