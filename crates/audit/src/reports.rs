@@ -2,7 +2,7 @@
 //! the buckets. They read only the database, never the chain.
 
 use crate::{
-    db::{Db, addr, amount, b256},
+    db::{Db, addr, amount, amount_blob, b256},
     error::{Error, Result},
 };
 use alloy::primitives::{Address, B256, U256};
@@ -127,6 +127,20 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
         f.from_time.unwrap_or(0),
         f.to_time.map_or(i64::MAX, |t| t as i64),
     );
+    // The account and minimum-amount filters run inside SQLite where a table has the columns, so
+    // a report on a million transfers does not load them all; the final `retain` covers the rest.
+    // Both are hex literals of values we encode, never user text.
+    let party = |from: &str, to: &str| {
+        f.account.map_or(String::new(), |a| {
+            let a = alloy::primitives::hex::encode(a);
+            format!(" AND (t.{from} = X'{a}' OR t.{to} = X'{a}')")
+        })
+    };
+    let at_least = |col: &str| {
+        f.min_amount.map_or(String::new(), |min| {
+            format!(" AND t.{col} >= X'{}'", alloy::primitives::hex::encode(amount_blob(min)))
+        })
+    };
     let mut out = Vec::new();
     let conn = db.connection();
     if want(MovementKind::Issuance) {
@@ -155,7 +169,9 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
         let bucket = f.bucket.map_or(String::new(), |b| format!(" AND t.bucket = {}", b.index()));
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.operator, t.to_addr, t.amount, t.bucket
-             FROM allocations t JOIN blocks b ON b.number = t.block WHERE {range}{bucket}"
+             FROM allocations t JOIN blocks b ON b.number = t.block WHERE {range}{bucket}{}{}",
+            party("operator", "to_addr"),
+            at_least("amount"),
         ))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -169,7 +185,9 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     if f.bucket.is_none() && want(MovementKind::Transfer) {
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.from_addr, t.to_addr, t.amount
-             FROM transfers t JOIN blocks b ON b.number = t.block WHERE {range}"
+             FROM transfers t JOIN blocks b ON b.number = t.block WHERE {range}{}{}",
+            party("from_addr", "to_addr"),
+            at_least("amount"),
         ))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -182,7 +200,8 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     if f.bucket.is_none() && want(MovementKind::Swap) {
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.sender, t.to_addr, t.eth_in, t.wbx_in, t.eth_out, t.wbx_out
-             FROM swaps t JOIN blocks b ON b.number = t.block WHERE {range}"
+             FROM swaps t JOIN blocks b ON b.number = t.block WHERE {range}{}",
+            party("sender", "to_addr"),
         ))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
