@@ -1,5 +1,6 @@
 //! `wbx doctor account ADDR`: ETH for gas, WBX balance, every grant with its time left, the
-//! allowance to the pool, and pending transactions (pending against latest nonce).
+//! allowance to the pool, pending transactions (pending against latest nonce), and transactions
+//! queued behind a nonce gap (from the node's `txpool_inspect`, where it offers one).
 
 use crate::{
     Check, Diagnosis, Doctor, Result, eth,
@@ -32,6 +33,9 @@ impl Doctor {
         let eth_w = r.balance(who);
         let latest_w = r.nonce(who, BlockNumberOrTag::Latest);
         let pending_w = r.nonce(who, BlockNumberOrTag::Pending);
+        // Queued transactions (behind a gap) do not show in the pending nonce. Not every node
+        // serves the txpool API; without it this check is skipped, in the same round trip.
+        let pool_w = r.add::<_, serde_json::Value>("txpool_inspect", ());
         let wbx_w = r.call(who, token, &WebexToken::balanceOfCall::new((who,)));
         let allowance_w = r.call(who, token, &WebexToken::allowanceCall::new((who, pool)));
         let admin_w = r.call(who, token, &WebexToken::isAdminCall::new((who,)));
@@ -142,6 +146,74 @@ impl Doctor {
         } else {
             Check::pass("pending", "pending transactions", format!("none (next nonce {latest})"))
         });
+        checks.push(match pool_w.await {
+            Ok(pool) => queued_check(who, pending, &queued_nonces(&pool, who)),
+            Err(_) => Check::skip(
+                "queued",
+                "transactions behind a nonce gap",
+                "the node does not serve txpool_inspect",
+            ),
+        });
         Ok(self.finish(format!("account {who}"), checks, started, before))
+    }
+}
+
+/// The nonces of `who`'s transactions the node holds as queued (waiting behind a gap).
+fn queued_nonces(pool: &serde_json::Value, who: Address) -> Vec<u64> {
+    let key = format!("{who:#x}");
+    let Some(queued) = pool["queued"].as_object() else { return Vec::new() };
+    let mut nonces: Vec<u64> = queued
+        .iter()
+        .filter(|(addr, _)| addr.eq_ignore_ascii_case(&key))
+        .filter_map(|(_, txs)| txs.as_object())
+        .flat_map(|txs| txs.keys().filter_map(|n| n.parse().ok()))
+        .collect();
+    nonces.sort_unstable();
+    nonces
+}
+
+/// Queued transactions wait for every nonce below them: the gap from `next` (the pending nonce)
+/// to the first queued one must be filled before any of them is mined.
+fn queued_check(who: Address, next: u64, queued: &[u64]) -> Check {
+    let title = "transactions behind a nonce gap";
+    let Some(&first) = queued.first() else {
+        return Check::pass("queued", title, "none");
+    };
+    let missing =
+        if first > next + 1 { format!("{next}..={}", first - 1) } else { next.to_string() };
+    Check::fail(
+        "queued",
+        title,
+        format!("{} queued (nonces {queued:?}), missing nonce(s) {missing}", queued.len()),
+        format!(
+            "{who}'s transaction(s) with nonce {queued:?} wait for nonce(s) {missing}, which the node has never seen: nothing of theirs is mined until the gap is filled"
+        ),
+    )
+    .with_fix(format!(
+        "fill the gap, one transaction per missing nonce, e.g. `cast send {who} --value 0 --nonce {next} --account <YOU>`"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queued_transactions_name_the_missing_nonces() {
+        let who: Address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse().unwrap();
+        let pool = serde_json::json!({
+            "pending": {},
+            "queued": {
+                "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266": {"7": "…", "5": "…"},
+                "0x70997970c51812dc3a010c7d01b50e0d17dc79c8": {"1": "…"}
+            }
+        });
+        assert_eq!(queued_nonces(&pool, who), [5, 7]);
+        let c = queued_check(who, 2, &[5, 7]);
+        assert_eq!(c.status, crate::Status::Fail);
+        assert!(c.detail.contains("missing nonce(s) 2..=4"), "{}", c.detail);
+        assert!(c.fix.unwrap().contains("--nonce 2"));
+        assert_eq!(queued_check(who, 2, &[]).status, crate::Status::Pass);
+        assert!(queued_nonces(&serde_json::json!({}), who).is_empty());
     }
 }

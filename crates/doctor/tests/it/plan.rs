@@ -1,7 +1,11 @@
 //! Planned transactions: the healthy case, then each failure reproduced on anvil.
 
 use crate::{doctor, expect, healthy};
-use alloy::{primitives::Address, providers::ext::AnvilApi, signers::local::PrivateKeySigner};
+use alloy::{
+    primitives::Address,
+    providers::{Provider, ext::AnvilApi},
+    signers::local::PrivateKeySigner,
+};
 use wbx_doctor::{Action, Plan, SafeFix, Status};
 use wbx_sdk::{Amount, Bucket, GrantKind, Role, Side};
 use wbx_testing::{Fixture, address, who};
@@ -257,6 +261,30 @@ async fn an_account_shows_gas_grants_allowance_and_pending_nonces() {
     healthy(&d);
     assert!(d.check("grant").unwrap().detail.contains("standard, active"), "{}", d.render());
     expect(&d, "pending", Status::Pass, None);
+    expect(&d, "queued", Status::Pass, None);
+    // A transaction sent with a nonce ahead of the account's: it waits behind the gap.
+    let trader = fx.as_account(who::TRADER).await;
+    let nonce =
+        alloy::providers::Provider::get_transaction_count(trader.provider(), address(who::TRADER))
+            .await
+            .unwrap();
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .from(address(who::TRADER))
+        .to(address(who::ADMIN))
+        .value(alloy::primitives::U256::from(1))
+        .nonce(nonce + 2)
+        .gas_limit(21_000)
+        .max_fee_per_gas(10_000_000_000)
+        .max_priority_fee_per_gas(1);
+    let _queued = trader.provider().send_transaction(tx).await.unwrap();
+    let d = doc.account(address(who::TRADER)).await.unwrap();
+    let c = expect(&d, "queued", Status::Fail, Some(&format!("--nonce {nonce}")));
+    assert!(
+        c.detail.contains(&format!("missing nonce(s) {nonce}..={}", nonce + 1)),
+        "{}",
+        d.render()
+    );
+    assert!(d.round_trips <= 5, "{} round trips", d.round_trips);
     // A fresh account: no ETH for gas, no grant.
     let nobody = PrivateKeySigner::random().address();
     let d = doc.account(nobody).await.unwrap();
