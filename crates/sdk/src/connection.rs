@@ -14,7 +14,7 @@ use alloy::{
     transports::{
         RpcError, TransportError,
         http::reqwest,
-        layers::{OrRetryPolicyFn, RateLimitRetryPolicy, RetryBackoffLayer},
+        layers::{RateLimitRetryPolicy, RetryBackoffLayer, RetryPolicy},
     },
 };
 use std::time::Duration;
@@ -110,10 +110,7 @@ impl Connection {
         options: &ConnectOptions,
     ) -> Result<Self> {
         let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
-        let retry_transport = options.retry_transport_errors;
-        let policy = OrRetryPolicyFn::new(RateLimitRetryPolicy::default(), move |e| {
-            retry_transport && is_transport_failure(e)
-        });
+        let policy = Retry { transport_errors: options.retry_transport_errors };
         let backoff = options.backoff.as_millis() as u64;
         let builder = ClientBuilder::default().layer(RetryBackoffLayer::new_with_policy(
             options.retries,
@@ -195,7 +192,78 @@ fn is_transport_failure(e: &TransportError) -> bool {
     matches!(e, RpcError::Transport(_))
 }
 
+/// What the connection retries: alloy's rate-limit policy, and transport failures when asked, but
+/// never a refusal of a query's size. Infura answers "query returned more than 10000 results"
+/// with -32005, the code alloy reads as a rate limit; retrying it would only wait, while the
+/// caller (the chunked event queries) splits the range and succeeds.
+#[derive(Debug, Clone, Copy)]
+struct Retry {
+    transport_errors: bool,
+}
+
+impl RetryPolicy for Retry {
+    fn should_retry(&self, e: &TransportError) -> bool {
+        if is_query_too_large(e) {
+            return false;
+        }
+        RateLimitRetryPolicy::default().should_retry(e)
+            || (self.transport_errors && is_transport_failure(e))
+    }
+
+    fn backoff_hint(&self, e: &TransportError) -> Option<Duration> {
+        RateLimitRetryPolicy::default().backoff_hint(e)
+    }
+}
+
+/// Whether a node refused a request for its size (a log query's block range or result count),
+/// as providers word it, rather than for the caller's rate.
+pub(crate) fn is_query_too_large(e: &TransportError) -> bool {
+    let Some(resp) = e.as_error_resp() else { return false };
+    let m = resp.message.to_lowercase();
+    [
+        "block range",
+        "range too",
+        "range is too",
+        "returned more than",
+        "too many results",
+        "more than 10000",
+        "response size",
+        "exceed max results",
+        "limit the query",
+    ]
+    .iter()
+    .any(|p| m.contains(p))
+}
+
 /// The first line of a transport error: enough to say why a node is unreachable.
 fn short(e: &impl std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(code: i64, message: &str) -> TransportError {
+        let payload = serde_json::json!({ "code": code, "message": message });
+        RpcError::ErrorResp(serde_json::from_value(payload).expect("an error payload"))
+    }
+
+    #[test]
+    fn a_query_too_large_is_not_retried_but_a_rate_limit_is() {
+        let policy = Retry { transport_errors: false };
+        // Infura's size refusal shares -32005 with its rate limit.
+        let infura = refusal(-32005, "query returned more than 10000 results");
+        assert!(is_query_too_large(&infura));
+        assert!(!policy.should_retry(&infura));
+        let alchemy = refusal(
+            -32602,
+            "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
+        );
+        assert!(!policy.should_retry(&alchemy));
+        let rate = refusal(-32005, "daily request count exceeded, request rate limited");
+        assert!(!is_query_too_large(&rate));
+        assert!(policy.should_retry(&rate));
+        assert!(!policy.should_retry(&refusal(3, "execution reverted")));
+    }
 }

@@ -2,6 +2,7 @@
 //! type is made, indexed, and every report is checked against what the test did.
 
 mod html;
+mod provider;
 mod reconcile;
 mod reports;
 mod support;
