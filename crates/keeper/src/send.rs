@@ -518,11 +518,10 @@ impl Sender {
             match provider.send_raw_transaction(raw).await {
                 Ok(_) => return Ok(()),
                 Err(e) => {
-                    let lower = e.to_string().to_lowercase();
-                    if lower.contains("already known") || lower.contains("already imported") {
+                    let err = SdkError::from_rpc(e);
+                    if matches!(err, SdkError::AlreadyKnown { .. }) {
                         return Ok(());
                     }
-                    let err = SdkError::from_rpc(e);
                     if matches!(err, SdkError::NonceTooLow { .. })
                         && provider.get_transaction_by_hash(hash).await.ok().flatten().is_some()
                     {

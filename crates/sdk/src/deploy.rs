@@ -188,14 +188,13 @@ async fn create_once(
     let request = TransactionRequest::default().with_deploy_code(code).with_nonce(nonce);
     let hash = match provider.send_transaction(request).await {
         Ok(pending) => *pending.tx_hash(),
-        Err(e) => {
-            let text = e.to_string().to_lowercase();
-            // Sent by the run that died: wait for it through its address.
-            if !(text.contains("already known") || text.contains("nonce too low")) {
-                return Err(Error::from_rpc(e));
+        // Sent by the run that died: wait for it through its address.
+        Err(e) => match Error::from_rpc(e) {
+            Error::AlreadyKnown { .. } | Error::NonceTooLow { .. } => {
+                return wait_for_code(conn, address, name).await.map(|_| (address, None));
             }
-            return wait_for_code(conn, address, name).await.map(|_| (address, None));
-        }
+            other => return Err(other),
+        },
     };
     let receipt = crate::pipeline::wait_receipt(provider, hash).await?;
     let created = deployed_address(&receipt, name)?;

@@ -27,6 +27,13 @@ pub enum Error {
         /// The node's message.
         message: String,
     },
+    /// The node already holds this very transaction (a resend of one that reached it): not an
+    /// error for a caller that sends a signed transaction again.
+    #[error("the node already has this transaction ({message})")]
+    AlreadyKnown {
+        /// The node's message.
+        message: String,
+    },
     /// A nonce that was already used.
     #[error("nonce too low: a transaction with this nonce was already mined ({message})")]
     NonceTooLow {
@@ -144,6 +151,12 @@ impl Error {
             let lower = message.to_lowercase();
             if lower.contains("insufficient funds") {
                 return Self::InsufficientFunds { message };
+            }
+            if lower.contains("already known")
+                || lower.contains("already imported")
+                || lower.contains("known transaction")
+            {
+                return Self::AlreadyKnown { message };
             }
             if lower.contains("nonce too low") || lower.contains("nonce has already been used") {
                 return Self::NonceTooLow { message };

@@ -528,17 +528,11 @@ async fn sign_batch(wbx: &Wbx, bucket: Bucket, chunk: &[Payout]) -> Result<Signe
 async fn broadcast(provider: &alloy::providers::DynProvider, tx: &SignedTx) -> Result<()> {
     match provider.send_raw_transaction(&tx.raw).await {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let text = e.to_string().to_lowercase();
-            if text.contains("already known") || text.contains("already imported") {
-                return Ok(());
-            }
-            match Error::from_rpc(e) {
-                // Mined already, by an earlier run: the receipt will tell.
-                Error::NonceTooLow { .. } => Ok(()),
-                other => Err(other),
-            }
-        }
+        Err(e) => match Error::from_rpc(e) {
+            // In the node's pool, or mined already by an earlier run: the receipt will tell.
+            Error::AlreadyKnown { .. } | Error::NonceTooLow { .. } => Ok(()),
+            other => Err(other),
+        },
     }
 }
 

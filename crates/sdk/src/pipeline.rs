@@ -224,11 +224,10 @@ async fn send_raw_with_retry(provider: &DynProvider, hash: TxHash, raw: &[u8]) -
         match provider.send_raw_transaction(raw).await {
             Ok(_) => return Ok(()),
             Err(e) => {
-                let message = e.to_string().to_lowercase();
-                if message.contains("already known") || message.contains("already imported") {
+                let err = Error::from_rpc(e);
+                if matches!(err, Error::AlreadyKnown { .. }) {
                     return Ok(());
                 }
-                let err = Error::from_rpc(e);
                 // A retry of a send that had reached the node: it is known by its hash.
                 if matches!(err, Error::NonceTooLow { .. })
                     && provider.get_transaction_by_hash(hash).await.ok().flatten().is_some()

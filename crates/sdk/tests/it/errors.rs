@@ -150,6 +150,17 @@ async fn replacement_underpriced_is_named() {
     let _pending = p.send_transaction(tx(address(1))).await.unwrap();
     let err = Error::from_rpc(p.send_transaction(tx(address(2))).await.unwrap_err());
     assert!(matches!(err, Error::ReplacementUnderpriced { .. }), "{err}");
+
+    // The very same signed transaction again: the node already has it.
+    use alloy::{
+        eips::eip2718::Encodable2718,
+        network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
+    };
+    let wallet = EthereumWallet::from(conn.signer().unwrap().clone());
+    let same = tx(address(1)).with_chain_id(conn.chain_id()).with_from(address(0));
+    let raw = same.build(&wallet).await.unwrap().encoded_2718();
+    let err = Error::from_rpc(p.send_raw_transaction(&raw).await.unwrap_err());
+    assert!(matches!(err, Error::AlreadyKnown { .. }), "{err}");
 }
 
 #[tokio::test]
