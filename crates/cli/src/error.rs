@@ -46,6 +46,7 @@ impl From<SdkError> for CliError {
             | SdkError::Deployment(_)
             | SdkError::WrongChain { .. }
             | SdkError::NoCode { .. }
+            | SdkError::BadInput(_)
             | SdkError::NoSigner => BAD_INPUT,
             _ => FAILURE,
         };

@@ -62,6 +62,9 @@ pub(crate) enum Command {
     /// Audit tools (read-only): index the event log, report, reconcile, draw an HTML report.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCommand),
+    /// Replace a transaction stuck in the pool: bump its fees, or cancel it / fill a nonce gap.
+    #[command(subcommand)]
+    Tx(cmd::tx::TxCommand),
     /// Print a shell completion script.
     Completions(cmd::completions::CompletionsArgs),
 }
@@ -94,6 +97,7 @@ impl Cli {
             Command::Keeper(a) => a.run(out).await,
             Command::Doctor(a) => a.run(out).await,
             Command::Audit(c) => c.run(out).await,
+            Command::Tx(c) => c.run(out).await,
             Command::Completions(a) => a.run(),
         }
     }

@@ -147,7 +147,9 @@ impl Doctor {
             Check::pass("pending", "pending transactions", format!("none (next nonce {latest})"))
         });
         checks.push(match pool_w.await {
-            Ok(pool) => queued_check(who, pending, &queued_nonces(&pool, who)),
+            Ok(pool) => {
+                queued_check(who, pending, &queued_nonces(&pool, who), &self.sender_flags(who))
+            }
             Err(_) => Check::skip(
                 "queued",
                 "transactions behind a nonce gap",
@@ -174,7 +176,7 @@ fn queued_nonces(pool: &serde_json::Value, who: Address) -> Vec<u64> {
 
 /// Queued transactions wait for every nonce below them: the gap from `next` (the pending nonce)
 /// to the first queued one must be filled before any of them is mined.
-fn queued_check(who: Address, next: u64, queued: &[u64]) -> Check {
+fn queued_check(who: Address, next: u64, queued: &[u64], wallet: &str) -> Check {
     let title = "transactions behind a nonce gap";
     let Some(&first) = queued.first() else {
         return Check::pass("queued", title, "none");
@@ -189,9 +191,7 @@ fn queued_check(who: Address, next: u64, queued: &[u64]) -> Check {
             "{who}'s transaction(s) with nonce {queued:?} wait for nonce(s) {missing}, which the node has never seen: nothing of theirs is mined until the gap is filled"
         ),
     )
-    .with_fix(format!(
-        "fill the gap, one transaction per missing nonce, e.g. `cast send {who} --value 0 --nonce {next} --account <YOU>`"
-    ))
+    .with_fix(format!("fill the gap, one empty transaction per missing nonce: wbx tx cancel --nonce {next} {wallet}"))
 }
 
 #[cfg(test)]
@@ -209,11 +209,11 @@ mod tests {
             }
         });
         assert_eq!(queued_nonces(&pool, who), [5, 7]);
-        let c = queued_check(who, 2, &[5, 7]);
+        let c = queued_check(who, 2, &[5, 7], "--dev-account 0");
         assert_eq!(c.status, crate::Status::Fail);
         assert!(c.detail.contains("missing nonce(s) 2..=4"), "{}", c.detail);
-        assert!(c.fix.unwrap().contains("--nonce 2"));
-        assert_eq!(queued_check(who, 2, &[]).status, crate::Status::Pass);
+        assert!(c.fix.unwrap().contains("wbx tx cancel --nonce 2 --dev-account 0"));
+        assert_eq!(queued_check(who, 2, &[], "").status, crate::Status::Pass);
         assert!(queued_nonces(&serde_json::json!({}), who).is_empty());
     }
 }

@@ -44,6 +44,9 @@ use std::{
 };
 use wbx_sdk::{Deployment, Role};
 
+/// The wallet flags a fix names when the caller gave none.
+const DEFAULT_WALLET: &str = "--account <YOU>";
+
 /// The doctor's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -288,7 +291,7 @@ impl Doctor {
             count,
             chain_id: chain_id.to(),
             deployment,
-            wallet: "--account <YOU>".into(),
+            wallet: DEFAULT_WALLET.into(),
         })
     }
 
@@ -321,6 +324,16 @@ impl Doctor {
 
     pub(crate) fn wallet(&self) -> &str {
         &self.wallet
+    }
+
+    /// Wallet flags for a fix that `sender` must sign: the caller's, when given, else a
+    /// placeholder naming the sender.
+    pub(crate) fn sender_flags(&self, sender: alloy::primitives::Address) -> String {
+        if self.wallet == DEFAULT_WALLET {
+            format!("--account <{sender}>")
+        } else {
+            self.wallet.clone()
+        }
     }
 
     pub(crate) fn deployment(&self) -> Result<&Deployment> {

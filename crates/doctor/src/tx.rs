@@ -17,8 +17,6 @@ use alloy::{
 };
 use std::time::Instant;
 
-/// The least a replacement must raise both fees by, in percent (geth's default; anvil asks less).
-const REPLACEMENT_BUMP_PCT: u128 = 10;
 
 impl Doctor {
     /// Diagnoses a mined or pending transaction. Two or three round trips with the connection.
@@ -150,8 +148,9 @@ impl Doctor {
                     ),
                 )
                 .with_fix(format!(
-                    "send the missing nonce(s) {next}..{} from {from} (any transaction, e.g. `cast send {from} --value 0 --nonce {next} --account <{from}>`), or resend this one with nonce {next}",
-                    nonce - 1
+                    "fill the gap, one empty transaction per missing nonce {next}..={}: wbx tx cancel --nonce {next} {}",
+                    nonce - 1,
+                    self.sender_flags(from)
                 )),
             );
         } else {
@@ -163,15 +162,18 @@ impl Doctor {
         }
         let max_fee = alloy::consensus::Transaction::max_fee_per_gas(tx);
         let tip = alloy::consensus::Transaction::max_priority_fee_per_gas(tx).unwrap_or(max_fee);
-        let bump = |x: u128| x + (x * REPLACEMENT_BUMP_PCT).div_ceil(100);
+        // The bump `wbx tx bump` asks for, so the fix it prints is one it accepts.
+        let bump = wbx_sdk::replace::bumped;
         let new_tip = bump(tip).max(fees.normal.priority_fee);
         let new_max = bump(max_fee).max(2 * fees.next_base_fee + new_tip);
         let replace = format!(
-            "replace it: same nonce {nonce}, max fee >= {} and tip >= {} (+{REPLACEMENT_BUMP_PCT}% over the pending one, above the base fee), e.g. `cast send ... --nonce {nonce} --gas-price {}gwei --priority-gas-price {}gwei --account <{from}>`",
+            "wbx tx bump {} --max-fee {} --priority-fee {} {}  (same nonce {nonce} and call; max fee >= {} and tip >= {}, above the base fee)",
+            tx.tx_hash(),
+            gwei_number(new_max),
+            gwei_number(new_tip),
+            self.sender_flags(from),
             gwei(new_max),
             gwei(new_tip),
-            gwei_number(new_max),
-            gwei_number(new_tip)
         );
         if max_fee < fees.next_base_fee {
             checks.push(

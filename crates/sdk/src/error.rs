@@ -117,6 +117,10 @@ pub enum Error {
     /// An ABI encoding or decoding error.
     #[error("ABI error: {0}")]
     Abi(String),
+    /// A request that cannot be carried out as given (the message says what to change); nothing
+    /// was sent.
+    #[error("{0}")]
+    BadInput(String),
     /// Something else, with its explanation.
     #[error("{0}")]
     Other(String),

@@ -31,6 +31,7 @@ pub mod grant;
 pub mod names;
 pub mod payouts;
 pub mod pipeline;
+pub mod replace;
 pub mod signer;
 
 pub use amount::{Amount, AmountError};

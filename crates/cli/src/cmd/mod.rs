@@ -12,6 +12,7 @@ pub(crate) mod pool;
 pub(crate) mod status;
 pub(crate) mod swap;
 pub(crate) mod token;
+pub(crate) mod tx;
 
 use crate::output::Out;
 use wbx_sdk::Sent;

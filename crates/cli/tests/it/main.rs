@@ -15,3 +15,4 @@ mod pool;
 mod support;
 mod swap;
 mod token;
+mod tx;

@@ -1,5 +1,5 @@
 //! `doctor tx`: a mined failure replayed and decoded; pending transactions stuck behind a nonce
-//! gap or below the base fee.
+//! gap or below the base fee, and the fixes it names (`wbx tx cancel`, `wbx tx bump`) applied.
 
 use crate::{doctor, expect};
 use alloy::{
@@ -10,8 +10,13 @@ use alloy::{
     rpc::types::TransactionRequest,
     sol_types::SolCall,
 };
+use std::time::Duration;
 use wbx_contracts::WebexToken;
 use wbx_doctor::Status;
+use wbx_sdk::{
+    FeeOverride,
+    replace::{self, CancelTarget},
+};
 use wbx_testing::{Fixture, address, who};
 
 #[tokio::test]
@@ -51,9 +56,21 @@ async fn failed_and_stuck_transactions() {
         .with_gas_limit(21_000);
     let stuck = *trader.provider().send_transaction(tx).await.unwrap().tx_hash();
     let d = doc.tx(stuck).await.unwrap();
-    let c = expect(&d, "nonce-gap", Status::Fail, Some(&format!("--nonce {next}")));
+    let c = expect(&d, "nonce-gap", Status::Fail, Some(&format!("wbx tx cancel --nonce {next}")));
     assert!(c.cause.as_deref().unwrap().contains("nonce gap"), "{}", d.render());
     assert!(!d.ok());
+    // The fix: an empty transaction at the missing nonce, and the queued one is mined after it.
+    let filled = replace::cancel(
+        trader.connection(),
+        CancelTarget::Nonce(next),
+        FeeOverride::default(),
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    assert_eq!((filled.nonce, filled.mined), (next, filled.replacement));
+    fx.admin.provider().anvil_mine(Some(1), None).await.unwrap();
+    assert!(trader.provider().get_transaction_receipt(stuck).await.unwrap().is_some());
 
     // A transaction whose max fee the base fee overtook while it waited (automine off, then the
     // next block's base fee raised 100 times): stuck until the base fee falls, or replaced.
@@ -74,6 +91,24 @@ async fn failed_and_stuck_transactions() {
     p.anvil_set_next_block_base_fee_per_gas(100 * base).await.unwrap();
     let d = doc.tx(waiting).await.unwrap();
     expect(&d, "nonce-gap", Status::Pass, None);
-    let c = expect(&d, "fee-below-base", Status::Fail, Some(&format!("--nonce {nonce}")));
+    let c = expect(&d, "fee-below-base", Status::Fail, Some(&format!("wbx tx bump {waiting}")));
     assert!(c.cause.as_deref().unwrap().contains("below the base fee"), "{}", d.render());
+    // The fix: the same call at the same nonce with fees above the new base fee.
+    // Blocks are mined by hand meanwhile (automine stays off, so the pool keeps the original).
+    let fees = FeeOverride { max_fee_per_gas: Some(300 * base), max_priority_fee_per_gas: None };
+    let bump = replace::bump(other.connection(), waiting, fees, Duration::from_secs(30));
+    tokio::pin!(bump);
+    let r = loop {
+        tokio::select! {
+            r = &mut bump => break r.unwrap(),
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                p.anvil_mine(Some(1), None).await.unwrap();
+            }
+        }
+    };
+    p.anvil_set_auto_mine(true).await.unwrap();
+    assert_eq!((r.nonce, r.replaced, r.mined), (nonce, Some(waiting), r.replacement));
+    assert!(p.get_transaction_receipt(waiting).await.unwrap().is_none(), "the original is gone");
+    let mined = p.get_transaction_by_hash(r.replacement).await.unwrap().unwrap();
+    assert_eq!(alloy::consensus::Transaction::to(&mined), Some(address(who::ADMIN)));
 }
