@@ -17,7 +17,6 @@ use alloy::{
 };
 use std::time::Instant;
 
-
 impl Doctor {
     /// Diagnoses a mined or pending transaction. Two or three round trips with the connection.
     pub async fn tx(&self, hash: TxHash) -> Result<Diagnosis> {
