@@ -2,6 +2,8 @@
 //! (`node_modules/.bin/anvil`, installed by `npm ci`), a deployed fixture with one account per
 //! role, and anvil's time travel. Each test gets its own node, so tests run in parallel.
 
+pub mod http;
+
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::Address,

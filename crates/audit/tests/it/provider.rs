@@ -13,7 +13,7 @@ use tokio::{
 };
 use wbx_audit::SyncOptions;
 use wbx_sdk::Connection;
-use wbx_testing::Fixture;
+use wbx_testing::{Fixture, http::HttpRequest};
 
 /// Blocks one `eth_getLogs` may span through the proxy.
 const MAX_RANGE: u64 = 3;
@@ -43,42 +43,10 @@ fn refusal(id: &serde_json::Value) -> serde_json::Value {
     })
 }
 
-/// Reads one HTTP request: its head and its body.
-async fn read_request(sock: &mut TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < head_end + length {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Some((head, buf[head_end..head_end + length].to_vec()))
-}
-
 /// Answers one request: refuses a wide `eth_getLogs`, forwards anything else to anvil.
 async fn serve(mut client: TcpStream, upstream: String, refused: Arc<AtomicU64>) -> Option<()> {
-    let (head, body) = read_request(&mut client).await?;
-    let request: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    let http = HttpRequest::read(&mut client).await.ok()??;
+    let request: serde_json::Value = serde_json::from_slice(&http.body).ok()?;
     let answer = if !request.is_array() && too_wide(&request) {
         refused.fetch_add(1, Ordering::Relaxed);
         serde_json::to_vec(&refusal(&request["id"])).ok()?
@@ -88,13 +56,7 @@ async fn serve(mut client: TcpStream, upstream: String, refused: Arc<AtomicU64>)
             "a wide eth_getLogs inside a batch: {request}"
         );
         let mut node = TcpStream::connect(&upstream).await.ok()?;
-        let forwarded: String = head
-            .split("\r\n")
-            .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("connection:"))
-            .map(|l| format!("{l}\r\n"))
-            .collect();
-        node.write_all(format!("{forwarded}Connection: close\r\n\r\n").as_bytes()).await.ok()?;
-        node.write_all(&body).await.ok()?;
+        node.write_all(&http.forwardable()).await.ok()?;
         let mut raw = Vec::new();
         node.read_to_end(&mut raw).await.ok()?;
         let split = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;

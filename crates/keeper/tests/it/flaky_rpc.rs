@@ -20,7 +20,7 @@ use wbx_keeper::Keeper;
 use wbx_sdk::{
     Amount, ConnectOptions, Connection, GrantKind, GrantStatus, Role, SignerSource, Wbx,
 };
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{Fixture, address, http::HttpRequest, who};
 
 /// Per mille of requests: dropped before forwarding, held for `hold`, answered then cut off.
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,41 +82,8 @@ async fn relay(
     faults: &Mutex<Faults>,
     stats: &Stats,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < head_end + length {
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let mut request: Vec<u8> = head
-        .split("\r\n")
-        .filter(|l| !l.is_empty() && !l.to_ascii_lowercase().starts_with("connection:"))
-        .flat_map(|l| [l, "\r\n"])
-        .collect::<String>()
-        .into_bytes();
-    request.extend_from_slice(b"Connection: close\r\n\r\n");
-    request.extend_from_slice(&buf[head_end..head_end + length]);
+    let Some(request) = HttpRequest::read(&mut client).await? else { return Ok(()) };
+    let request = request.forwardable();
 
     let f = *faults.lock().unwrap();
     let r = roll(stats.requests.fetch_add(1, Ordering::Relaxed));
