@@ -260,6 +260,11 @@ pub(crate) fn gwei(s: &str) -> Result<u128, String> {
     u128::try_from(wei).map_err(|_| format!("{s} gwei is too large"))
 }
 
+/// Parses a transaction hash.
+pub(crate) fn tx_hash(s: &str) -> Result<alloy::primitives::TxHash, String> {
+    s.parse().map_err(|_| format!("{s:?} is not a transaction hash (0x and 64 hex characters)"))
+}
+
 /// Parses a duration such as `10m`, `1h`, `90s`.
 pub(crate) fn duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s)

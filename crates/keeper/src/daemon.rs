@@ -411,7 +411,11 @@ impl Keeper {
         failures: &mut Vec<String>,
     ) -> Result<()> {
         let fees = self.sender.fees().await?;
-        let base_fee = self.base_fee().await?;
+        // Only a cap needs the base fee; without one, no extra read on the sending path.
+        let base_fee = match send_cfg.max_fee_cap {
+            Some(_) => self.base_fee().await?,
+            None => 0,
+        };
         let Some(fees) = send::capped_fees(fees, send_cfg.max_fee_cap, base_fee) else {
             let msg = format!(
                 "the base fee ({base_fee} wei) is at or above the --max-fee cap ({} wei): {} renewal(s) wait until it falls or the cap is raised",

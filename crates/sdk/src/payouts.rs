@@ -349,9 +349,14 @@ pub async fn pay(
 
     // What the journal calls paid must be paid on this chain: a journal carried over from another
     // local node (same id, same addresses) would otherwise skip rows that were never paid here.
-    for b in journal.batches.iter().filter(|b| b.state == BatchState::Paid) {
-        let receipt =
-            wbx.provider().get_transaction_receipt(b.hash).await.map_err(Error::from_rpc)?;
+    let paid: Vec<&JournalBatch> =
+        journal.batches.iter().filter(|b| b.state == BatchState::Paid).collect();
+    let receipts = futures::future::try_join_all(
+        paid.iter().map(|b| wbx.provider().get_transaction_receipt(b.hash)),
+    )
+    .await
+    .map_err(Error::from_rpc)?;
+    for (b, receipt) in paid.into_iter().zip(receipts) {
         if !receipt.is_some_and(|r| r.status()) {
             return Err(Error::Other(format!(
                 "the journal {} records batch {} as paid by {}, but this chain has no successful receipt of it: the journal was written on another chain (a restarted local node?); move it away to start over",

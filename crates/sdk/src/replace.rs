@@ -210,10 +210,7 @@ async fn send_and_wait(
         request.max_priority_fee_per_gas.unwrap_or_default(),
     );
     let provider = conn.provider();
-    let replacement = match provider.send_transaction(request).await {
-        Ok(pending) => *pending.tx_hash(),
-        Err(e) => return Err(Error::from_rpc(e)),
-    };
+    let replacement = *provider.send_transaction(request).await.map_err(Error::from_rpc)?.tx_hash();
     let (mined, receipt) = wait_either(conn, &[Some(replacement), replaced], timeout).await?;
     Ok(Replacement {
         from,

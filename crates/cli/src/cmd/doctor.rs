@@ -3,7 +3,7 @@
 //! onto a plan, prints the checklist, and applies the safe fixes with `--fix`.
 
 use crate::{
-    args::{ChainArgs, FeeArgs, TxArgs, address},
+    args::{ChainArgs, FeeArgs, TxArgs, address, tx_hash},
     cmd::{
         access::{RenewArgs, RenewForArgs},
         bucket::AllocateArgs,
@@ -98,12 +98,6 @@ enum DoctorCommand {
         #[command(flatten)]
         read: ChainArgs,
     },
-}
-
-/// Parses a transaction hash.
-fn tx_hash(s: &str) -> Result<TxHash, String> {
-    s.parse::<TxHash>()
-        .map_err(|_| format!("{s:?} is not a transaction hash (0x and 64 hex characters)"))
 }
 
 impl DoctorCommand {

@@ -55,7 +55,7 @@ pub(crate) struct KeeperArgs {
     metrics_addr: SocketAddr,
     /// The most the keeper pays per gas, in gwei, fee bumps included (default: no cap). While the
     /// base fee is above it, renewals wait and each pass says so.
-    #[arg(long, value_parser = gwei, value_name = "GWEI")]
+    #[arg(long, value_parser = fee_cap, value_name = "GWEI")]
     max_fee: Option<u128>,
     /// Log one JSON object per line on stderr (for log shippers) instead of plain text.
     #[arg(long)]
@@ -67,15 +67,12 @@ pub(crate) struct KeeperArgs {
     chain: ChainArgs,
 }
 
-/// A fee in gwei ("30", "0.5") as wei.
-fn gwei(s: &str) -> std::result::Result<u128, String> {
-    let wei = Amount::parse_with_decimals(s, 9)
-        .map_err(|e| format!("{e} (a fee in gwei, like 30 or 0.5)"))?
-        .raw();
-    if wei.is_zero() {
-        return Err("a fee cap of 0 would never land: give a fee in gwei, like 30".into());
+/// A fee cap in gwei ([`args::gwei`](crate::args::gwei)); zero would never land.
+fn fee_cap(s: &str) -> std::result::Result<u128, String> {
+    match crate::args::gwei(s)? {
+        0 => Err("a fee cap of 0 would never land: give a fee in gwei, like 30".into()),
+        wei => Ok(wei),
     }
-    u128::try_from(wei).map_err(|_| "that fee is too large".to_string())
 }
 
 fn keeper_error(e: wbx_keeper::Error) -> CliError {

@@ -1,7 +1,7 @@
 //! `wbx tx`: replace a transaction stuck in the pool (all logic in `wbx_sdk::replace`).
 
 use crate::{
-    args::{FeeArgs, RpcArgs, WalletArgs, duration},
+    args::{FeeArgs, RpcArgs, WalletArgs, duration, tx_hash},
     error::{CliError, Result},
     output::Out,
 };
@@ -54,12 +54,6 @@ pub(crate) enum TxCommand {
         #[command(flatten)]
         args: ReplaceArgs,
     },
-}
-
-/// Parses a transaction hash.
-pub(crate) fn tx_hash(s: &str) -> std::result::Result<TxHash, String> {
-    s.parse::<TxHash>()
-        .map_err(|_| format!("{s:?} is not a transaction hash (0x and 64 hex characters)"))
 }
 
 impl TxCommand {
