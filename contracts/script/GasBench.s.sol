@@ -112,8 +112,10 @@ contract GasBench {
         token.grantAccess(address(0xA11CE), WbxRoles.AUDITOR, IWebexToken.GrantKind.Standard);
         _label("allocate/wbx");
         token.allocate(IWebexToken.Bucket.CommunityRewards, spender, 1e18);
+        _label("allocate-with-ref/wbx");
+        token.allocateWithRef(IWebexToken.Bucket.CommunityRewards, spender, 1e18, bytes32("INV-2041"));
         _label("allocate-batch-100/wbx");
-        token.allocateBatch(IWebexToken.Bucket.CommunityRewards, many, amounts);
+        token.allocateBatch(IWebexToken.Bucket.CommunityRewards, many, amounts, keccak256("gas bench batch"));
         vm.stopBroadcast();
 
         vm.startBroadcast(keeperKey);

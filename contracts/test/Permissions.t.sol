@@ -60,6 +60,16 @@ contract PermissionsTest is WbxFixture {
         _row("allocate", address(token), abi.encodeCall(token.allocate, (COMMUNITY, newcomer, 1e18)), "YY-----", ADMIN);
     }
 
+    function test_Token_AllocateWithRef() public {
+        _row(
+            "allocateWithRef",
+            address(token),
+            abi.encodeCall(token.allocateWithRef, (COMMUNITY, newcomer, 1e18, bytes32("INV-1"))),
+            "YY-----",
+            ADMIN
+        );
+    }
+
     function test_Token_AllocateBatch() public {
         address[] memory to = new address[](1);
         to[0] = newcomer;
@@ -68,7 +78,7 @@ contract PermissionsTest is WbxFixture {
         _row(
             "allocateBatch",
             address(token),
-            abi.encodeCall(token.allocateBatch, (COMMUNITY, to, amounts)),
+            abi.encodeCall(token.allocateBatch, (COMMUNITY, to, amounts, keccak256("matrix batch"))),
             "YY-----",
             ADMIN
         );

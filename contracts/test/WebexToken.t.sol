@@ -93,8 +93,8 @@ contract WebexTokenTest is BucketTestBase {
     }
 
     function test_Version() public view {
-        vm.assertEq(token.version(), "1.0.0");
-        vm.assertEq(token.VERSION(), "1.0.0");
+        vm.assertEq(token.version(), "1.1.0");
+        vm.assertEq(token.VERSION(), "1.1.0");
     }
 
     function test_Constants() public view {
@@ -436,7 +436,7 @@ contract WebexTokenTest is BucketTestBase {
             emit IWebexToken.Allocated(COMMUNITY, to[i], admin, amounts[i]);
         }
         vm.prank(admin);
-        token.allocateBatch(COMMUNITY, to, amounts);
+        token.allocateBatch(COMMUNITY, to, amounts, keccak256("batch 1"));
 
         vm.assertEq(token.balanceOf(stranger), 1e18);
         vm.assertEq(token.balanceOf(trader), 2e18);
@@ -452,7 +452,7 @@ contract WebexTokenTest is BucketTestBase {
         uint256[] memory amounts = new uint256[](2);
         (amounts[0], amounts[1]) = (1e18, 2e18);
         vm.prank(topAdmin);
-        token.allocateBatch(RESERVE, to, amounts);
+        token.allocateBatch(RESERVE, to, amounts, keccak256("batch 2"));
         vm.assertEq(token.balanceOf(stranger), 3e18);
         vm.assertEq(token.bucketReleased(RESERVE), 3e18);
     }
@@ -463,13 +463,13 @@ contract WebexTokenTest is BucketTestBase {
         uint256[] memory amounts = new uint256[](3);
         vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxLengthMismatch.selector, 2, 3));
         vm.prank(topAdmin);
-        token.allocateBatch(PLATFORM, to, amounts);
+        token.allocateBatch(PLATFORM, to, amounts, keccak256("batch 3"));
     }
 
     function test_RevertWhen_AllocateBatchEmpty() public {
         vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxZeroAmount.selector));
         vm.prank(topAdmin);
-        token.allocateBatch(PLATFORM, new address[](0), new uint256[](0));
+        token.allocateBatch(PLATFORM, new address[](0), new uint256[](0), keccak256("batch 4"));
     }
 
     function test_RevertWhen_AllocateBatchAllZero() public {
@@ -477,7 +477,7 @@ contract WebexTokenTest is BucketTestBase {
         (to[0], to[1]) = (stranger, trader);
         vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxZeroAmount.selector));
         vm.prank(topAdmin);
-        token.allocateBatch(PLATFORM, to, new uint256[](2));
+        token.allocateBatch(PLATFORM, to, new uint256[](2), keccak256("batch 5"));
     }
 
     function test_RevertWhen_AllocateBatchExceedsBucket() public {
@@ -491,7 +491,7 @@ contract WebexTokenTest is BucketTestBase {
             abi.encodeWithSelector(IWebexToken.WbxInsufficientBucket.selector, OPERATIONS, remaining, remaining + 1)
         );
         vm.prank(topAdmin);
-        token.allocateBatch(OPERATIONS, to, amounts);
+        token.allocateBatch(OPERATIONS, to, amounts, keccak256("batch 6"));
     }
 
     function test_RevertWhen_AllocateBatchToToken() public {
@@ -501,7 +501,144 @@ contract WebexTokenTest is BucketTestBase {
         (amounts[0], amounts[1]) = (1e18, 1e18);
         vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InvalidReceiver.selector, address(token)));
         vm.prank(topAdmin);
-        token.allocateBatch(PLATFORM, to, amounts);
+        token.allocateBatch(PLATFORM, to, amounts, keccak256("batch 7"));
+    }
+
+    function test_RevertWhen_AllocateBatchMoreRecipientsThanAmounts() public {
+        // The other direction of the length check: without it, the loop would read past `amounts`.
+        address[] memory to = new address[](3);
+        (to[0], to[1], to[2]) = (stranger, trader, auditor);
+        uint256[] memory amounts = new uint256[](2);
+        (amounts[0], amounts[1]) = (1e18, 1e18);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxLengthMismatch.selector, 3, 2));
+        vm.prank(topAdmin);
+        token.allocateBatch(PLATFORM, to, amounts, keccak256("mismatch"));
+    }
+
+    function testFuzz_RevertWhen_AllocateBatchLengthMismatch(uint8 recipients, uint8 amounts) public {
+        vm.assume(recipients != amounts);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxLengthMismatch.selector, recipients, amounts));
+        vm.prank(topAdmin);
+        token.allocateBatch(PLATFORM, new address[](recipients), new uint256[](amounts), keccak256("mismatch"));
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                           PAID EXACTLY ONCE
+    //////////////////////////////////////////////////////////////*/
+
+    function _batch(uint256 n, uint256 each) internal view returns (address[] memory to, uint256[] memory amounts) {
+        to = new address[](n);
+        amounts = new uint256[](n);
+        address[3] memory who = [stranger, trader, auditor];
+        for (uint256 i; i < n; ++i) {
+            (to[i], amounts[i]) = (who[i % 3], each);
+        }
+    }
+
+    function test_AllocateBatch_RecordsItsPaymentId() public {
+        (address[] memory to, uint256[] memory amounts) = _batch(3, 2e18);
+        bytes32 id = keccak256("rewards.csv batch 0");
+        vm.roll(77);
+        vm.expectEmit(address(token));
+        emit IWebexToken.PaymentRecorded(id, COMMUNITY, admin, 3, 6e18);
+        vm.prank(admin);
+        token.allocateBatch(COMMUNITY, to, amounts, id);
+        vm.assertEq(token.paymentBlock(id), 77);
+        vm.assertEq(token.paymentBlock(keccak256("rewards.csv batch 1")), 0);
+    }
+
+    function test_RevertWhen_AllocateBatchIdAlreadyPaid() public {
+        (address[] memory to, uint256[] memory amounts) = _batch(3, 1e18);
+        bytes32 id = keccak256("rewards.csv batch 0");
+        vm.roll(10);
+        vm.prank(admin);
+        token.allocateBatch(COMMUNITY, to, amounts, id);
+        uint256 released = token.bucketReleased(COMMUNITY);
+
+        // The same batch again, later, by another admin: refused, naming the id and where it was paid.
+        vm.roll(11);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxAlreadyPaid.selector, id, 10));
+        vm.prank(topAdmin);
+        token.allocateBatch(COMMUNITY, to, amounts, id);
+        // Whatever the second batch holds and whichever bucket it names.
+        (to, amounts) = _batch(1, 5e18);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxAlreadyPaid.selector, id, 10));
+        vm.prank(admin);
+        token.allocateBatch(RESERVE, to, amounts, id);
+        vm.assertEq(token.bucketReleased(COMMUNITY), released);
+        vm.assertEq(token.balanceOf(stranger), 1e18);
+    }
+
+    function test_RevertWhen_AllocateBatchZeroPaymentId() public {
+        (address[] memory to, uint256[] memory amounts) = _batch(1, 1e18);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxZeroPaymentId.selector));
+        vm.prank(admin);
+        token.allocateBatch(COMMUNITY, to, amounts, bytes32(0));
+    }
+
+    function test_AllocateBatch_FailedBatchLeavesItsIdUnpaid() public {
+        // A batch that reverts records nothing: its id can still be paid once it fits.
+        (address[] memory to, uint256[] memory amounts) = _batch(2, token.bucketRemaining(OPERATIONS));
+        bytes32 id = keccak256("too big");
+        vm.prank(admin);
+        vm.expectRevert();
+        token.allocateBatch(OPERATIONS, to, amounts, id);
+        vm.assertEq(token.paymentBlock(id), 0);
+        (to, amounts) = _batch(2, 1e18);
+        vm.prank(admin);
+        token.allocateBatch(OPERATIONS, to, amounts, id);
+        vm.assertEq(token.paymentBlock(id), block.number);
+    }
+
+    function test_AllocateWithRef() public {
+        bytes32 ref = bytes32("INV-2041");
+        vm.expectEmit(address(token));
+        emit IWebexToken.Allocated(COMMUNITY, stranger, admin, 250e18);
+        vm.expectEmit(address(token));
+        emit IWebexToken.PaymentRecorded(ref, COMMUNITY, admin, 1, 250e18);
+        vm.prank(admin);
+        token.allocateWithRef(COMMUNITY, stranger, 250e18, ref);
+        vm.assertEq(token.balanceOf(stranger), 250e18);
+        vm.assertEq(token.paymentBlock(ref), block.number);
+
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxAlreadyPaid.selector, ref, block.number));
+        vm.prank(admin);
+        token.allocateWithRef(COMMUNITY, stranger, 250e18, ref);
+        vm.assertEq(token.balanceOf(stranger), 250e18);
+    }
+
+    function test_RevertWhen_AllocateWithZeroRef() public {
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxZeroPaymentId.selector));
+        vm.prank(admin);
+        token.allocateWithRef(COMMUNITY, stranger, 1e18, bytes32(0));
+    }
+
+    function test_PaymentIdsShareOneNamespace() public {
+        // A batch id cannot be reused as a single payment's reference, nor the other way round.
+        bytes32 id = keccak256("shared");
+        vm.prank(admin);
+        token.allocateWithRef(COMMUNITY, stranger, 1e18, id);
+        (address[] memory to, uint256[] memory amounts) = _batch(1, 1e18);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxAlreadyPaid.selector, id, block.number));
+        vm.prank(admin);
+        token.allocateBatch(COMMUNITY, to, amounts, id);
+    }
+
+    function test_PaymentBlocks() public {
+        bytes32[] memory ids = new bytes32[](3);
+        (ids[0], ids[1], ids[2]) = (keccak256("a"), keccak256("b"), keccak256("c"));
+        vm.roll(5);
+        vm.prank(admin);
+        token.allocateWithRef(COMMUNITY, stranger, 1e18, ids[0]);
+        vm.roll(9);
+        vm.prank(admin);
+        token.allocateWithRef(COMMUNITY, stranger, 1e18, ids[2]);
+        uint256[] memory blocks = token.paymentBlocks(ids);
+        vm.assertEq(blocks.length, 3);
+        (uint256 a, uint256 b, uint256 c) = (blocks[0], blocks[1], blocks[2]);
+        vm.assertEq(a, 5);
+        vm.assertEq(b, 0);
+        vm.assertEq(c, 9);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -101,6 +101,13 @@ interface IWebexToken {
     /// @notice `pool` was registered (`registered == true`) or unregistered as a swap pool.
     event PoolRegistered(address indexed pool, bool registered);
 
+    /// @notice The payment `paymentId` was made: `total` tokens from `bucket` to `recipients` accounts, by
+    /// `operator`. The id can never be paid again (see {paymentBlock}).
+    /// @dev Emitted once per id, after its `Allocated` logs, so an indexer can join them by transaction.
+    event PaymentRecorded(
+        bytes32 indexed paymentId, Bucket indexed bucket, address indexed operator, uint256 recipients, uint256 total
+    );
+
     /*//////////////////////////////////////////////////////////////
                                  ERRORS
     //////////////////////////////////////////////////////////////*/
@@ -141,6 +148,12 @@ interface IWebexToken {
     /// @notice Two arrays that must be of one length are not.
     error WbxLengthMismatch(uint256 recipients, uint256 amounts);
 
+    /// @notice The payment `paymentId` was already made, in block `paidAtBlock`: nothing is paid twice.
+    error WbxAlreadyPaid(bytes32 paymentId, uint256 paidAtBlock);
+
+    /// @notice A payment id of zero, where an id is required.
+    error WbxZeroPaymentId();
+
     /// @notice The signed renewal's `deadline` has passed.
     error WbxRenewalSignatureExpired(uint256 deadline);
 
@@ -169,8 +182,25 @@ interface IWebexToken {
     /// @notice Releases `amount` tokens from `bucket` to `to`. Admin only.
     function allocate(Bucket bucket, address to, uint256 amount) external;
 
-    /// @notice Releases `amounts[i]` tokens from `bucket` to `recipients[i]` for every `i`. Admin only.
-    function allocateBatch(Bucket bucket, address[] calldata recipients, uint256[] calldata amounts) external;
+    /// @notice Releases `amount` tokens from `bucket` to `to` as the payment `paymentRef`, at most once:
+    /// a second call with the same reference reverts with {WbxAlreadyPaid}. Admin only.
+    /// @param paymentRef The caller's reference for this payment (an invoice number, say); not zero.
+    function allocateWithRef(Bucket bucket, address to, uint256 amount, bytes32 paymentRef) external;
+
+    /// @notice Releases `amounts[i]` tokens from `bucket` to `recipients[i]` for every `i`, as the payment
+    /// `paymentId`, at most once: a second batch with the same id reverts with {WbxAlreadyPaid}, whoever
+    /// sends it and whatever it holds. Admin only.
+    /// @param paymentId The batch's id, not zero. Clients derive it from what they pay (`wbx allocate-batch`
+    /// uses the payout file's hash, the bucket and the batch's index), so that no retry, lost journal,
+    /// second machine or copied file can pay the same batch twice.
+    function allocateBatch(Bucket bucket, address[] calldata recipients, uint256[] calldata amounts, bytes32 paymentId)
+        external;
+
+    /// @notice The block in which the payment `paymentId` was made, or 0 if it was not.
+    function paymentBlock(bytes32 paymentId) external view returns (uint256);
+
+    /// @notice {paymentBlock} of each of `paymentIds`, in one call.
+    function paymentBlocks(bytes32[] calldata paymentIds) external view returns (uint256[] memory blocks);
 
     /// @notice The policy share of `bucket` in basis points.
     function bucketShareBps(Bucket bucket) external pure returns (uint16);

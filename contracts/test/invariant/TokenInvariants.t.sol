@@ -14,7 +14,7 @@ contract TokenInvariantsTest is WbxFixture {
         super.setUp();
         handler = new TokenHandler(token, address(pool), topAdmin, keeper);
 
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = TokenHandler.grant.selector;
         selectors[1] = TokenHandler.revoke.selector;
         selectors[2] = TokenHandler.renew.selector;
@@ -28,6 +28,7 @@ contract TokenInvariantsTest is WbxFixture {
         selectors[10] = TokenHandler.issue.selector;
         selectors[11] = TokenHandler.allocate.selector;
         selectors[12] = TokenHandler.allocateBatch.selector;
+        selectors[13] = TokenHandler.allocateWithRef.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -119,5 +120,21 @@ contract TokenInvariantsTest is WbxFixture {
             vm.assertEq(token.hasRole(TRADER, actor), active, "active");
         }
         vm.assertEq(handler.ghost_authorisedRefusals(), 0, "authorised action refused");
+    }
+
+    /// @notice Every payment id was paid exactly once: the token refused every replay, and records each
+    /// paid id (with its block) and no other.
+    function invariant_PaymentIdsPayOnce() public view {
+        vm.assertEq(handler.ghost_secondPayments(), 0, "an id was paid twice");
+        uint256 n = handler.paidIdCount();
+        bytes32[] memory ids = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            ids[i] = handler.ghost_paidIds(i);
+        }
+        uint256[] memory blocks = token.paymentBlocks(ids);
+        for (uint256 i; i < n; ++i) {
+            vm.assertGt(blocks[i], 0, "a paid id is not recorded");
+        }
+        vm.assertEq(token.paymentBlock(keccak256("never paid")), 0, "an unpaid id is recorded");
     }
 }

@@ -56,6 +56,12 @@ contract TokenHandler is Test {
     uint256 public ghost_batchCountMismatches;
     /// @notice The other side: moves, approvals and renewals by active, eligible accounts that were refused.
     uint256 public ghost_authorisedRefusals;
+    /// @notice Payment ids used by successful batches and single allocations with a reference.
+    bytes32[] public ghost_paidIds;
+    /// @notice Tokens released by each of those payments.
+    mapping(bytes32 id => uint256 total) public ghost_paidTotal;
+    /// @notice Second payments with an id already paid that the token accepted.
+    uint256 public ghost_secondPayments;
 
     modifier useTime() {
         vm.warp(currentTime);
@@ -276,7 +282,12 @@ contract TokenHandler is Test {
         token.allocate(bucket, _recipient(toSeed), amount);
     }
 
-    function allocateBatch(uint256 bucketSeed, uint256 toSeed, uint256[3] calldata amounts) external useTime {
+    /// @notice A batch under a fresh id, or (`replaySeed` odd, once some id is paid) under an id already
+    /// paid, as a retried or copied payout would: the token must refuse every replay.
+    function allocateBatch(uint256 bucketSeed, uint256 toSeed, uint256[3] calldata amounts, uint256 replaySeed)
+        external
+        useTime
+    {
         IWebexToken.Bucket bucket = IWebexToken.Bucket(bucketSeed % 5);
         uint256 remaining = token.bucketRemaining(bucket);
         address[] memory recipients = new address[](3);
@@ -288,13 +299,43 @@ contract TokenHandler is Test {
             total += values[i];
         }
         if (total == 0) return;
+        bool replay = replaySeed % 2 == 1 && ghost_paidIds.length != 0;
+        bytes32 id = replay
+            ? ghost_paidIds[(replaySeed >> 1) % ghost_paidIds.length]
+            : keccak256(abi.encode("batch", ghost_paidIds.length, toSeed));
+        if (!replay && ghost_paidTotal[id] != 0) return; // a seed collision, not a replay
         vm.prank(topAdmin);
-        token.allocateBatch(bucket, recipients, values);
+        try token.allocateBatch(bucket, recipients, values, id) {
+            if (replay) ++ghost_secondPayments;
+            else _recordPaid(id, total);
+        } catch {}
+    }
+
+    /// @notice A single allocation with a payment reference, fresh or replayed as in {allocateBatch}.
+    function allocateWithRef(uint256 bucketSeed, uint256 toSeed, uint256 amount, uint256 replaySeed) external useTime {
+        IWebexToken.Bucket bucket = IWebexToken.Bucket(bucketSeed % 5);
+        uint256 remaining = token.bucketRemaining(bucket);
+        if (remaining == 0) return;
+        amount = bound(amount, 1, remaining);
+        bool replay = replaySeed % 2 == 1 && ghost_paidIds.length != 0;
+        bytes32 id = replay
+            ? ghost_paidIds[(replaySeed >> 1) % ghost_paidIds.length]
+            : keccak256(abi.encode("ref", ghost_paidIds.length, toSeed));
+        if (!replay && ghost_paidTotal[id] != 0) return;
+        vm.prank(topAdmin);
+        try token.allocateWithRef(bucket, _recipient(toSeed), amount, id) {
+            if (replay) ++ghost_secondPayments;
+            else _recordPaid(id, amount);
+        } catch {}
     }
 
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
+
+    function paidIdCount() external view returns (uint256) {
+        return ghost_paidIds.length;
+    }
 
     function actorCount() external pure returns (uint256) {
         return ACTORS;
@@ -317,6 +358,11 @@ contract TokenHandler is Test {
     function _recipient(uint256 seed) internal view returns (address) {
         uint256 i = seed % (ACTORS + 1);
         return i == ACTORS ? pool : actors[i];
+    }
+
+    function _recordPaid(bytes32 id, uint256 total) internal {
+        ghost_paidIds.push(id);
+        ghost_paidTotal[id] = total;
     }
 
     function _isActive(address actor) internal view returns (bool) {
