@@ -64,6 +64,7 @@ async fn main() -> eyre::Result<()> {
                 bucket: Bucket::CommunityRewards.index(),
                 recipients: to,
                 amounts: vec![U256::from(1); k],
+                paymentId: keccak256(U256::from(made).to_be_bytes::<32>()),
             };
             requests.push(
                 TransactionRequest::default()

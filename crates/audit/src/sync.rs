@@ -541,6 +541,9 @@ impl<'c> Statements<'c> {
                 E::PoolRegistered(e) => {
                     self.other(b, li, tx, "token", "PoolRegistered", None, &e)?
                 }
+                E::PaymentRecorded(e) => {
+                    self.other(b, li, tx, "token", "PaymentRecorded", Some(e.operator), &e)?
+                }
                 E::RoleAdminChanged(e) => {
                     self.other(b, li, tx, "token", "RoleAdminChanged", None, &e)?
                 }

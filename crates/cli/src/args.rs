@@ -252,6 +252,12 @@ pub(crate) fn amount(s: &str) -> Result<Amount, String> {
     s.parse::<Amount>().map_err(|e| e.to_string())
 }
 
+/// Parses a payment reference (`INV-2041`: printable ASCII, at most 32 bytes) or a 0x-prefixed
+/// 32-byte payment id.
+pub(crate) fn payment_ref(s: &str) -> Result<wbx_sdk::PaymentId, String> {
+    s.parse::<wbx_sdk::PaymentId>().map_err(|e| e.to_string())
+}
+
 /// Parses a decimal amount of gwei into wei (`1.5` is 1,500,000,000).
 pub(crate) fn gwei(s: &str) -> Result<u128, String> {
     let wei = Amount::parse_with_decimals(s, 9)

@@ -24,14 +24,17 @@ use alloy::{
     network::{EthereumWallet, NetworkWallet, TransactionBuilder},
     primitives::{Address, Bytes, TxHash},
     providers::Provider,
-    rpc::types::{TransactionReceipt, TransactionRequest},
+    rpc::types::TransactionRequest,
     sol_types::SolEvent,
 };
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use std::{sync::Arc, time::Duration};
 use wbx_contracts::WebexToken;
-use wbx_sdk::{Error as SdkError, GrantKind, GrantStatus, Role, Wbx};
+use wbx_sdk::{
+    Error as SdkError, GrantKind, GrantStatus, Role, Wbx,
+    tx::{Fate, Settled},
+};
 
 /// How renewals are sent.
 #[derive(Debug, Clone, Copy)]
@@ -217,11 +220,19 @@ impl Sender {
         let estimate = call.estimate_gas().await.map_err(SdkError::from)?;
         let gas_limit = estimate + estimate / 5 + 10_000;
         let nonce = self.nonce(state).await?;
+        let since_block = self.wbx.provider().get_block_number().await.map_err(SdkError::from)?;
         let (max_fee, priority_fee) = fees;
         let attempt = self.sign(nonce, gas_limit, role, &accounts, max_fee, priority_fee).await?;
         let hash = attempt.hash;
         let n = accounts.len() as u64;
-        state.pending.push(PendingTx { nonce, role, accounts, gas_limit, attempts: vec![attempt] });
+        state.pending.push(PendingTx {
+            nonce,
+            role,
+            accounts,
+            gas_limit,
+            attempts: vec![attempt],
+            since_block,
+        });
         store.save_pending(state)?;
         self.next_nonce = Some(nonce + 1);
         let raw = state.pending.last().expect("just pushed").latest().raw.clone();
@@ -230,7 +241,6 @@ impl Sender {
             // Refused by the node: it will never be mined. Forget it, and the nonce with it.
             Err(
                 e @ (SdkError::InsufficientFunds { .. }
-                | SdkError::NonceTooLow { .. }
                 | SdkError::FeeBelowBaseFee { .. }
                 | SdkError::Revert(_)),
             ) => {
@@ -286,8 +296,10 @@ impl Sender {
                 );
                 break;
             }
-            // The account's mined nonce first, receipts after: a nonce below it whose receipt
-            // none of our versions has was used by another transaction.
+            // The account's mined nonce is the cheap first look: a transaction at or above it is
+            // not mined yet (as far as this backend knows), and only waits or is bumped. Below it,
+            // the SDK's settlement decides from evidence: mined (with a receipt), or replaced
+            // (another transaction found at that nonce); a receipt not served yet is neither.
             let mined = match self.mined_nonce().await {
                 Ok(n) => n,
                 Err(e) => {
@@ -304,16 +316,43 @@ impl Sender {
                     let age = now_ms().saturating_sub(p.latest().sent_at_ms);
                     (p.nonce, age >= cfg.replace_after.as_millis() as u64)
                 };
-                if nonce < mined {
-                    let receipt = self.find_receipt(&state.pending[i]).await?;
-                    let p = state.pending.remove(i);
-                    outcomes.push(self.outcome(p, receipt));
-                    store.save_pending(state)?;
-                    progressed = true;
-                    continue;
-                }
-                if stale {
-                    self.replace(state, i, store, cfg.max_fee_cap).await?;
+                if nonce < mined || stale {
+                    let tracked = state.pending[i].tracked(self.from);
+                    let fate = match wbx_sdk::tx::fate(self.wbx.provider(), &tracked).await {
+                        Ok(fate) => fate,
+                        Err(e) => {
+                            tracing::warn!(nonce, error = %e, "cannot look the renewal up; retrying");
+                            i += 1;
+                            continue;
+                        }
+                    };
+                    match fate {
+                        Fate::Mined(receipt) => {
+                            let p = state.pending.remove(i);
+                            outcomes.push(self.outcome(p, Settled::Mined(receipt)));
+                            store.save_pending(state)?;
+                            progressed = true;
+                            continue;
+                        }
+                        Fate::Replaced { by, block } => {
+                            let p = state.pending.remove(i);
+                            outcomes.push(self.outcome(p, Settled::Replaced { by, block }));
+                            store.save_pending(state)?;
+                            progressed = true;
+                            continue;
+                        }
+                        Fate::Dropped if !stale => {
+                            // The node lost it: the same bytes again (same nonce, same hash).
+                            let a = state.pending[i].latest().clone();
+                            if let Err(e) = self.broadcast(a.hash, &a.raw).await {
+                                tracing::debug!(nonce, hash = %a.hash, error = %e, "rebroadcast refused");
+                            }
+                        }
+                        Fate::Pending { .. } | Fate::Dropped if stale && nonce >= mined => {
+                            self.replace(state, i, store, cfg.max_fee_cap).await?;
+                        }
+                        Fate::Pending { .. } | Fate::Dropped => {}
+                    }
                 }
                 i += 1;
             }
@@ -334,27 +373,21 @@ impl Sender {
         Ok(outcomes)
     }
 
-    /// The receipt of whichever version was mined, if one was.
-    async fn find_receipt(&self, p: &PendingTx) -> Result<Option<TransactionReceipt>> {
-        for a in p.attempts.iter().rev() {
-            if let Some(r) = self.wbx.provider().get_transaction_receipt(a.hash).await? {
-                return Ok(Some(r));
+    /// What a settled renewal did. "Replaced" comes only with the other transaction in hand.
+    fn outcome(&self, p: PendingTx, settled: Settled) -> Outcome {
+        let r = match settled {
+            Settled::Mined(r) => r,
+            Settled::Replaced { by, block } => {
+                metrics::add(&self.metrics.failures, 1);
+                let msg = format!(
+                    "renewal nonce {} ({} {} grants) was replaced by {by}, another transaction of the keeper account in block {block}: its grants are due again",
+                    p.nonce,
+                    p.accounts.len(),
+                    p.role
+                );
+                tracing::warn!("{msg}");
+                return Outcome::Failed(msg);
             }
-        }
-        Ok(None)
-    }
-
-    fn outcome(&self, p: PendingTx, receipt: Option<TransactionReceipt>) -> Outcome {
-        let Some(r) = receipt else {
-            metrics::add(&self.metrics.failures, 1);
-            let msg = format!(
-                "renewal nonce {} ({} {} grants) was replaced by another transaction of the keeper account: its grants are due again",
-                p.nonce,
-                p.accounts.len(),
-                p.role
-            );
-            tracing::warn!("{msg}");
-            return Outcome::Failed(msg);
         };
         let block = r.block_number.unwrap_or_default();
         if !r.status() {
@@ -508,36 +541,11 @@ impl Sender {
         Ok(self.wbx.provider().get_transaction_count(self.from).latest().await?)
     }
 
-    /// Sends raw bytes, retrying transient errors with backoff. "Already known" is success.
-    async fn broadcast(&self, hash: TxHash, raw: &[u8]) -> Result<(), SdkError> {
-        let provider = self.wbx.provider();
-        let mut backoff = Duration::from_millis(200);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match provider.send_raw_transaction(raw).await {
-                Ok(_) => return Ok(()),
-                Err(e) => {
-                    let err = SdkError::from_rpc(e);
-                    if matches!(err, SdkError::AlreadyKnown { .. }) {
-                        return Ok(());
-                    }
-                    if matches!(err, SdkError::NonceTooLow { .. })
-                        && provider.get_transaction_by_hash(hash).await.ok().flatten().is_some()
-                    {
-                        return Ok(());
-                    }
-                    let retryable = err.is_transient()
-                        || matches!(&err, SdkError::Rpc(alloy::transports::RpcError::Transport(_)));
-                    if !retryable || attempt >= 6 {
-                        return Err(err);
-                    }
-                    tracing::warn!(%hash, attempt, error = %err, "broadcast failed; retrying");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
+    /// Sends raw bytes by the SDK's one broadcast rule ([`wbx_sdk::tx::broadcast`]): only a
+    /// refusal by the node is an error; a lost answer or "nonce too low" is left to the wait,
+    /// which looks the transaction up.
+    async fn broadcast(&self, _hash: TxHash, raw: &[u8]) -> Result<(), SdkError> {
+        wbx_sdk::tx::broadcast(self.wbx.provider(), raw).await.map(|_| ())
     }
 }
 

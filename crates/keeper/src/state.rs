@@ -139,12 +139,25 @@ pub struct PendingTx {
     pub gas_limit: u64,
     /// Every signed version, oldest first; any one of them may be the one mined.
     pub attempts: Vec<Attempt>,
+    /// The chain's head when it was first signed: where the search for what used its nonce starts.
+    #[serde(default)]
+    pub since_block: u64,
 }
 
 impl PendingTx {
     /// The newest attempt.
     pub fn latest(&self) -> &Attempt {
         self.attempts.last().expect("a pending transaction has at least one attempt")
+    }
+
+    /// What the SDK's settlement tracks: the keeper's nonce and every version at it.
+    pub fn tracked(&self, from: Address) -> wbx_sdk::tx::Tracked {
+        wbx_sdk::tx::Tracked {
+            from,
+            nonce: self.nonce,
+            versions: self.attempts.iter().map(|a| a.hash).collect(),
+            since_block: self.since_block,
+        }
     }
 }
 
@@ -462,6 +475,7 @@ mod tests {
                 raw: Bytes::from_static(&[1, 2, 3]),
                 sent_at_ms: 7,
             }],
+            since_block: 12,
         });
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/state.json");

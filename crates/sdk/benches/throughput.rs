@@ -29,7 +29,8 @@ async fn main() -> eyre::Result<()> {
     // Recipients that already hold WBX, so every transfer costs the same.
     let recipients: Vec<Address> = (20..30).map(address).collect();
     let payouts: Vec<_> = recipients.iter().map(|r| (*r, Amount::whole(1))).collect();
-    f.admin.allocate_batch(Bucket::CommunityRewards, &payouts).await?;
+    let id = wbx_sdk::PaymentId::reference("bench: recipients").expect("a reference");
+    f.admin.allocate_batch(Bucket::CommunityRewards, &payouts, id).await?;
     let request = |i: usize| {
         let call = WebexToken::transferCall {
             to: recipients[i % recipients.len()],
@@ -62,11 +63,11 @@ async fn main() -> eyre::Result<()> {
     let gas = p.estimate_gas(request(0).from(address(senders[2]))).await? * 12 / 10;
     let mut ceiling = Pipeline::new(&conn).await?;
     let presigned = ceiling.sign((0..n).map(|i| request(i).gas_limit(gas)).collect()).await?;
+    let since = p.get_block_number().await?;
     let start = Instant::now();
     ceiling.send_signed(&presigned).await?;
     let ceiling_tps = n as f64 / start.elapsed().as_secs_f64();
-    let hashes: Vec<_> = presigned.iter().map(|t| t.hash).collect();
-    assert!(ceiling.receipts(&hashes).await?.iter().all(|r| r.status()));
+    assert!(ceiling.receipts(&presigned, since).await?.iter().all(|r| r.status()));
 
     println!("token transfers on anvil, same run: {n} pipelined and ceiling, {naive_n} naive");
     println!("{:<34} {:>10}  {:>12}", "method", "tx/s", "vs naive");

@@ -4,9 +4,10 @@ use crate::{
     amount::Amount,
     connection::Connection,
     deployment::Deployment,
-    error::{Error, Result},
+    error::{Error, Result, Revert},
     grant::{BucketInfo, Grant, GrantStatus},
     names::{Bucket, GrantKind, Role},
+    payment::PaymentId,
 };
 use alloy::{
     contract::{CallBuilder, CallDecoder},
@@ -19,7 +20,7 @@ use alloy::{
 };
 use serde::Serialize;
 use std::time::Duration;
-use wbx_contracts::{EXPECTED_VERSION, WbxPool, WebexToken};
+use wbx_contracts::{EXPECTED_VERSION, WbxPool, WebexToken, WebexToken::WebexTokenErrors};
 
 /// How long to wait for a transaction to be mined before giving up on it.
 pub const DEFAULT_RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -34,6 +35,15 @@ pub struct Sent {
     pub block: u64,
     /// Gas it used.
     pub gas_used: u64,
+}
+
+/// What [`Wbx::allocate_once`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Allocation {
+    /// Paid now.
+    Paid(Sent),
+    /// The token already records this payment; nothing was sent.
+    AlreadyPaid(crate::payment::RecordedPayment),
 }
 
 /// A Standard-grant renewal signed by the holder, that anyone may relay (`renewWithSig`).
@@ -243,31 +253,17 @@ impl Wbx {
         Ok(block.header.timestamp)
     }
 
-    /// Sends a call and waits for it to be mined. A revert before sending is decoded from the gas
-    /// estimate; a revert after mining is replayed at its block to decode the reason.
+    /// Sends a call and waits for it to be mined, through the SDK's one send path
+    /// ([`crate::tx::send`]: signed locally, broadcast, settled from evidence on chain). A revert
+    /// before sending is decoded from the gas estimate; a revert after mining is replayed at its
+    /// block to decode the reason.
     pub async fn send<D: CallDecoder>(&self, call: CallBuilder<&DynProvider, D>) -> Result<Sent> {
         self.sender()?;
-        let call = self.apply_fees(call).await?;
         let request = call.as_ref().clone();
-        let hash = *call.send().await?.tx_hash();
-        // Our own polling (20 ms, backing off to 500 ms) rather than alloy's block heartbeat, whose
-        // 250 ms interval dominates the latency of every send on a fast local chain.
-        let receipt =
-            crate::pipeline::wait_receipt_within(self.provider(), hash, self.receipt_timeout)
-                .await?;
+        let fees = self.fees_to_pay().await?;
+        let options = crate::tx::SettleOptions::default().with_timeout(self.receipt_timeout);
+        let receipt = crate::tx::send(&self.conn, request.clone(), fees, &options).await?;
         self.check_receipt(receipt, request).await
-    }
-
-    /// Sets the caller's fees on `call`; a missing one comes from the node's suggestion.
-    async fn apply_fees<'a, D: CallDecoder>(
-        &self,
-        call: CallBuilder<&'a DynProvider, D>,
-    ) -> Result<CallBuilder<&'a DynProvider, D>> {
-        if self.fees == FeeOverride::default() {
-            return Ok(call);
-        }
-        let (max, tip) = self.fees_to_pay().await?;
-        Ok(call.max_fee_per_gas(max).max_priority_fee_per_gas(tip))
     }
 
     /// `(max fee, max priority fee)` per gas for the next transaction: the caller's choice
@@ -408,14 +404,66 @@ impl Wbx {
         self.send(self.token.allocate(bucket.index(), to, amount.raw())).await
     }
 
-    /// Releases to many recipients from `bucket` in one transaction. Admin only.
+    /// Releases `amount` from `bucket` to `to` as the payment `reference`, at most once: the token
+    /// refuses a second payment with the same reference (`WbxAlreadyPaid`). Admin only.
+    pub async fn allocate_with_ref(
+        &self,
+        bucket: Bucket,
+        to: Address,
+        amount: Amount,
+        reference: PaymentId,
+    ) -> Result<Sent> {
+        let call =
+            self.token.allocateWithRef(bucket.index(), to, amount.raw(), reference.as_b256());
+        self.send(call).await
+    }
+
+    /// Releases `amount` from `bucket` to `to` as the payment `reference`, exactly once: when the
+    /// token already records that very payment (the same bucket, recipient and amount: a retry
+    /// after a lost answer or a killed process), nothing is sent and the earlier payment is
+    /// returned. A reference already used for another payment is [`Error::BadInput`].
+    pub async fn allocate_once(
+        &self,
+        bucket: Bucket,
+        to: Address,
+        amount: Amount,
+        reference: PaymentId,
+    ) -> Result<Allocation> {
+        let err = match self.allocate_with_ref(bucket, to, amount, reference).await {
+            Ok(sent) => return Ok(Allocation::Paid(sent)),
+            Err(e) => e,
+        };
+        let Some(Revert::Token(WebexTokenErrors::WbxAlreadyPaid(p))) = err.revert() else {
+            return Err(err);
+        };
+        let earlier =
+            crate::payment::recorded_in(self, reference, p.paidAtBlock.saturating_to()).await?;
+        if earlier.pays(bucket, &[(to, amount.raw())]) {
+            Ok(Allocation::AlreadyPaid(earlier))
+        } else {
+            Err(Error::BadInput(format!(
+                "the payment reference {reference} was already used, for another payment, by transaction {} in block {}: give this payment a reference of its own (nothing was sent)",
+                earlier.tx, earlier.block
+            )))
+        }
+    }
+
+    /// Releases to many recipients from `bucket` in one transaction, as the payment `id`, at most
+    /// once. Admin only.
     pub async fn allocate_batch(
         &self,
         bucket: Bucket,
         payouts: &[(Address, Amount)],
+        id: PaymentId,
     ) -> Result<Sent> {
         let (to, amounts): (Vec<_>, Vec<_>) = payouts.iter().map(|(a, m)| (*a, m.raw())).unzip();
-        self.send(self.token.allocateBatch(bucket.index(), to, amounts)).await
+        self.send(self.token.allocateBatch(bucket.index(), to, amounts, id.as_b256())).await
+    }
+
+    /// The block in which the payment `id` was made, if it was.
+    pub async fn payment_block(&self, id: PaymentId) -> Result<Option<u64>> {
+        let block = self.token.paymentBlock(id.as_b256()).call().await?;
+        Ok((!block.is_zero()).then(|| block.saturating_to()))
     }
 
     /// All five buckets, in policy order.

@@ -6,16 +6,21 @@ use crate::{
     client::Wbx,
     connection::Connection,
     deployment::Deployment,
-    error::{Error, Result},
+    error::{Error, Result, Revert},
     grant::GrantStatus,
     names::{Bucket, GrantKind, Role},
+    payment::PaymentId,
+    tx::{SettleOptions, Settled, Tracked, settle},
 };
 use alloy::{
-    network::TransactionBuilder, primitives::Address, providers::Provider,
-    rpc::types::TransactionRequest,
+    network::TransactionBuilder,
+    primitives::{Address, Bytes, TxHash, U256},
+    providers::Provider,
+    rpc::types::{TransactionReceipt, TransactionRequest},
 };
 use serde::{Deserialize, Serialize};
-use wbx_contracts::{WbxPool, WebexToken};
+use std::collections::BTreeMap;
+use wbx_contracts::{WbxPool, WebexToken, WebexToken::WebexTokenErrors};
 
 /// What to deploy.
 #[derive(Debug, Clone)]
@@ -45,9 +50,11 @@ impl Default for DeployConfig {
     }
 }
 
-/// Where a deployment in progress stands. It is saved before each contract creation is broadcast
-/// (with the address the creation will have), so a deployment that dies half way resumes where it
-/// stopped and never creates a contract twice.
+/// Where a deployment in progress stands. It is saved before each transaction that must happen
+/// once is broadcast (with the signed transaction, and for a creation the address it will have),
+/// so a deployment that dies half way resumes where it stopped: it settles what it had sent
+/// ([`crate::tx::settle()`]) before deciding anything, and never creates a contract or seeds the
+/// pool twice.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeployProgress {
@@ -61,6 +68,37 @@ pub struct DeployProgress {
     pub token: Option<(Address, u64)>,
     /// The pool's address and the nonce of its creation.
     pub pool: Option<(Address, u64)>,
+    /// The signed transactions sent for each step that must happen once (`token`, `pool`,
+    /// `seed-liquidity`), every version at the step's nonce.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sent: BTreeMap<String, SentStep>,
+}
+
+/// A step's transaction as sent: its nonce and every signed version at it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentStep {
+    /// The nonce.
+    pub nonce: u64,
+    /// The chain's head when it was first signed.
+    pub since_block: u64,
+    /// Each version: hash and signed bytes.
+    pub versions: Vec<(TxHash, Bytes)>,
+}
+
+impl SentStep {
+    fn tracked(&self, from: Address) -> Tracked {
+        Tracked {
+            from,
+            nonce: self.nonce,
+            versions: self.versions.iter().map(|(h, _)| *h).collect(),
+            since_block: self.since_block,
+        }
+    }
+
+    fn raw(&self) -> Vec<Bytes> {
+        self.versions.iter().map(|(_, r)| r.clone()).collect()
+    }
 }
 
 /// Deploys with `conn`'s signer as the top admin. Returns the handle; its `deployment()` is the
@@ -69,8 +107,11 @@ pub async fn deploy(conn: &Connection, config: &DeployConfig) -> Result<Wbx> {
     deploy_resumable(conn, config, None, |_| Ok(())).await
 }
 
+/// The payment reference of the pool's seed allocation: the token refuses a second one.
+const SEED_REFERENCE: &str = "wbx-deploy:pool-seed";
+
 /// Deploys like [`deploy`], resuming from `progress` if given, and calling `save` with the progress
-/// before every step that creates something, so that the caller can persist it.
+/// before every transaction that must happen once is broadcast, so that the caller can persist it.
 pub async fn deploy_resumable(
     conn: &Connection,
     config: &DeployConfig,
@@ -97,10 +138,10 @@ pub async fn deploy_resumable(
             chain_id: conn.chain_id(),
             admin,
             start_block: provider.get_block_number().await?,
-            token: None,
-            pool: None,
+            ..DeployProgress::default()
         },
     };
+    let fees = fees(conn).await?;
 
     let token_code = WebexToken::deploy_builder(
         provider.clone(),
@@ -111,12 +152,11 @@ pub async fn deploy_resumable(
     .calldata()
     .clone();
     let (token, token_block) =
-        create_once(conn, &mut progress, |p| &mut p.token, token_code, &mut save, "WebexToken")
-            .await?;
+        create_once(conn, &mut progress, Slot::Token, token_code, fees, &mut save).await?;
     let pool_code =
         WbxPool::deploy_builder(provider.clone(), token, config.fee_bps).calldata().clone();
     let (pool, _) =
-        create_once(conn, &mut progress, |p| &mut p.pool, pool_code, &mut save, "WbxPool").await?;
+        create_once(conn, &mut progress, Slot::Pool, pool_code, fees, &mut save).await?;
 
     let deployment = Deployment {
         chain_id: conn.chain_id(),
@@ -127,95 +167,231 @@ pub async fn deploy_resumable(
         version: wbx_contracts::EXPECTED_VERSION.to_string(),
     };
     let wbx = Wbx::attach_unchecked(conn.clone(), deployment);
-    // Every step below looks at the chain first, so a rerun does only what is left.
+    // The steps below look at the chain first, so a rerun does only what is left. Those that may be
+    // repeated harmlessly (register, grant, approve, revoke) need nothing more; the two that pay
+    // are guarded on chain (the seed allocation has a payment reference) or journaled (liquidity).
     if !wbx.token().isPool(pool).call().await? {
-        wbx.set_pool(pool, true).await?;
+        done_if(
+            wbx.set_pool(pool, true).await,
+            |r| matches!(r, Revert::Token(WebexTokenErrors::WbxPoolRegistration(e)) if e.registered),
+        )?;
     }
     let seeding = !config.seed_wbx.raw().is_zero() && !config.seed_eth.raw().is_zero();
-    if seeding && wbx.pool().totalShares().call().await?.is_zero() {
+    let seeded = match progress.sent.get(SEED_STEP) {
+        Some(step) => settled_ok(conn, step).await?,
+        None => false,
+    };
+    if seeding && !seeded && wbx.pool().totalShares().call().await?.is_zero() {
         // Through the ordinary, audited paths, as the forge script does.
         if wbx.grant_of(admin, Role::Trader).await?.status != GrantStatus::Active {
             wbx.grant(admin, Role::Trader, GrantKind::Standard).await?;
         }
-        let held = wbx.balance_of(admin).await?;
-        if held < config.seed_wbx {
-            let missing = Amount::from_raw(config.seed_wbx.raw() - held.raw());
-            wbx.allocate(Bucket::ReserveFund, admin, missing).await?;
+        let reference = PaymentId::reference(SEED_REFERENCE).expect("a valid reference");
+        if wbx.payment_block(reference).await?.is_none() {
+            let held = wbx.balance_of(admin).await?;
+            if held < config.seed_wbx {
+                let missing = Amount::from_raw(config.seed_wbx.raw() - held.raw());
+                done_if(
+                    wbx.allocate_with_ref(Bucket::ReserveFund, admin, missing, reference).await,
+                    |r| matches!(r, Revert::Token(WebexTokenErrors::WbxAlreadyPaid(_))),
+                )?;
+            }
         }
         if wbx.allowance(admin, pool).await? < config.seed_wbx {
             wbx.approve(pool, config.seed_wbx).await?;
         }
         let deadline = wbx.now().await? + 3600;
-        wbx.add_liquidity(config.seed_wbx, config.seed_eth, deadline).await?;
+        let request = wbx
+            .pool()
+            .addLiquidity(
+                config.seed_wbx.raw(),
+                U256::ZERO,
+                U256::ZERO,
+                admin,
+                U256::from(deadline),
+            )
+            .value(config.seed_eth.raw())
+            .into_transaction_request();
+        once(conn, &mut progress, SEED_STEP, request, fees, &mut save).await?;
     }
     if wbx.grant_of(admin, Role::Trader).await?.status == GrantStatus::Active {
-        wbx.revoke(admin, Role::Trader).await?;
+        done_if(wbx.revoke(admin, Role::Trader).await, |r| {
+            matches!(r, Revert::Token(WebexTokenErrors::WbxGrantRevoked(_)))
+        })?;
     }
     Ok(wbx)
 }
 
-/// Creates a contract exactly once: the address it will have (from the sender's nonce) is saved
-/// before the creation is broadcast; on resume, code at that address means done, and an unused
-/// nonce means the creation is sent again with that same nonce (so at most one lands).
+const SEED_STEP: &str = "seed-liquidity";
+
+/// A step whose revert `already` says it was done before (a read that lagged behind the chain
+/// let it be sent again) counts as done.
+fn done_if<T>(result: Result<T>, already: impl Fn(&Revert) -> bool) -> Result<()> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.revert().is_some_and(&already) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn fees(conn: &Connection) -> Result<(u128, u128)> {
+    let f = conn.provider().estimate_eip1559_fees().await.map_err(Error::from_rpc)?;
+    Ok((f.max_fee_per_gas, f.max_priority_fee_per_gas.min(f.max_fee_per_gas)))
+}
+
+/// Whether a step sent by an earlier run was mined successfully (settling it first).
+async fn settled_ok(conn: &Connection, step: &SentStep) -> Result<bool> {
+    let from = conn.require_sender()?;
+    let options = SettleOptions::default();
+    match settle(conn.provider(), &step.tracked(from), &step.raw(), &options).await? {
+        Settled::Mined(r) => Ok(r.status()),
+        Settled::Replaced { .. } => Ok(false),
+    }
+}
+
+/// Sends `request` as the step `name`, written down before it is broadcast, and settles it.
+async fn once(
+    conn: &Connection,
+    progress: &mut DeployProgress,
+    name: &str,
+    request: TransactionRequest,
+    fees: (u128, u128),
+    save: &mut impl FnMut(&DeployProgress) -> Result<()>,
+) -> Result<TransactionReceipt> {
+    let from = conn.require_sender()?;
+    let since_block = conn.provider().get_block_number().await?;
+    let tx = crate::tx::sign(conn, request, fees).await?;
+    let step = SentStep { nonce: tx.nonce, since_block, versions: vec![(tx.hash, tx.raw.clone())] };
+    progress.sent.insert(name.to_string(), step.clone());
+    save(progress)?;
+    crate::tx::broadcast(conn.provider(), &tx.raw).await?;
+    match settle(conn.provider(), &step.tracked(from), &step.raw(), &SettleOptions::default())
+        .await?
+    {
+        Settled::Mined(r) if r.status() => Ok(*r),
+        Settled::Mined(r) => Err(Error::Other(format!(
+            "the {name} step reverted in transaction {}: run the deployment again to retry it",
+            r.transaction_hash
+        ))),
+        Settled::Replaced { by, block } => {
+            Err(Error::Replaced { hash: tx.hash, nonce: tx.nonce, by, block })
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Token,
+    Pool,
+}
+
+impl Slot {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Token => "WebexToken",
+            Self::Pool => "WbxPool",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Pool => "pool",
+        }
+    }
+
+    fn get(self, p: &mut DeployProgress) -> &mut Option<(Address, u64)> {
+        match self {
+            Self::Token => &mut p.token,
+            Self::Pool => &mut p.pool,
+        }
+    }
+}
+
+/// Creates a contract exactly once. The address it will have (from the nonce) and the signed
+/// creation are saved before it is broadcast. On resume: code at that address means done; else
+/// the saved creation is settled, and only a nonce provably used by another transaction leads to
+/// a new creation (at a new nonce, so at most one of them ever lands at the saved address).
 async fn create_once(
     conn: &Connection,
     progress: &mut DeployProgress,
-    slot: impl Fn(&mut DeployProgress) -> &mut Option<(Address, u64)>,
-    code: alloy::primitives::Bytes,
+    slot: Slot,
+    code: Bytes,
+    fees: (u128, u128),
     save: &mut impl FnMut(&DeployProgress) -> Result<()>,
-    name: &str,
 ) -> Result<(Address, Option<u64>)> {
     let provider = conn.provider();
     let admin = conn.require_sender()?;
-    let nonce = match *slot(progress) {
-        Some((address, nonce)) => {
-            if !provider.get_code_at(address).await?.is_empty() {
-                return Ok((address, None));
-            }
+    let name = slot.name();
+    if let Some((address, nonce)) = *slot.get(progress) {
+        if !provider.get_code_at(address).await?.is_empty() {
+            return Ok((address, None));
+        }
+        let step = match progress.sent.get(slot.key()) {
+            Some(step) if step.nonce == nonce => step.clone(),
+            // Saved by an older version without the transaction: find what used the nonce.
+            _ => SentStep { nonce, since_block: progress.start_block, versions: Vec::new() },
+        };
+        if step.versions.is_empty() {
             let used = provider.get_transaction_count(admin).latest().await?;
-            if used <= nonce {
-                nonce
-            } else {
-                // That nonce went to another transaction: this creation never happened.
-                provider.get_transaction_count(admin).pending().await?
+            if used > nonce {
+                match crate::tx::nonce_user(provider, admin, nonce, step.since_block).await {
+                    Some((_, by)) => {
+                        let receipt = provider.get_transaction_receipt(by).await?;
+                        if receipt.as_ref().and_then(|r| r.contract_address) == Some(address) {
+                            let r = receipt.expect("checked above");
+                            return Ok((deployed_address(&r, name)?, r.block_number));
+                        }
+                    }
+                    None => {
+                        return Err(Error::Other(format!(
+                            "{name}'s creation at nonce {nonce} cannot be found yet: run the deployment again in a moment"
+                        )));
+                    }
+                }
+            }
+        } else {
+            match settle(provider, &step.tracked(admin), &step.raw(), &SettleOptions::default())
+                .await?
+            {
+                Settled::Mined(r) => {
+                    let created = deployed_address(&r, name)?;
+                    if created != address {
+                        return Err(Error::Other(format!(
+                            "{name} was created at {created}, not at the expected {address}"
+                        )));
+                    }
+                    return Ok((address, r.block_number));
+                }
+                Settled::Replaced { by, block } => tracing::warn!(
+                    %by, block, nonce, "{name}'s creation was replaced by another transaction of the deployer: creating it again"
+                ),
             }
         }
-        None => provider.get_transaction_count(admin).pending().await?,
-    };
-    let address = admin.create(nonce);
-    *slot(progress) = Some((address, nonce));
+    }
+    let since_block = provider.get_block_number().await?;
+    let request = TransactionRequest::default().with_deploy_code(code);
+    let tx = crate::tx::sign(conn, request, fees).await?;
+    let address = admin.create(tx.nonce);
+    *slot.get(progress) = Some((address, tx.nonce));
+    let step = SentStep { nonce: tx.nonce, since_block, versions: vec![(tx.hash, tx.raw.clone())] };
+    progress.sent.insert(slot.key().to_string(), step.clone());
     save(progress)?;
-    let request = TransactionRequest::default().with_deploy_code(code).with_nonce(nonce);
-    let hash = match provider.send_transaction(request).await {
-        Ok(pending) => *pending.tx_hash(),
-        // Sent by the run that died: wait for it through its address.
-        Err(e) => match Error::from_rpc(e) {
-            Error::AlreadyKnown { .. } | Error::NonceTooLow { .. } => {
-                return wait_for_code(conn, address, name).await.map(|_| (address, None));
+    crate::tx::broadcast(provider, &tx.raw).await?;
+    match settle(provider, &step.tracked(admin), &step.raw(), &SettleOptions::default()).await? {
+        Settled::Mined(r) => {
+            let created = deployed_address(&r, name)?;
+            if created != address {
+                return Err(Error::Other(format!(
+                    "{name} was created at {created}, not at the expected {address}"
+                )));
             }
-            other => return Err(other),
-        },
-    };
-    let receipt = crate::pipeline::wait_receipt(provider, hash).await?;
-    let created = deployed_address(&receipt, name)?;
-    if created != address {
-        return Err(Error::Other(format!(
-            "{name} was created at {created}, not at the expected {address}"
-        )));
-    }
-    Ok((address, receipt.block_number))
-}
-
-async fn wait_for_code(conn: &Connection, address: Address, name: &str) -> Result<()> {
-    for _ in 0..600 {
-        if !conn.provider().get_code_at(address).await?.is_empty() {
-            return Ok(());
+            Ok((address, r.block_number))
         }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Settled::Replaced { by, block } => {
+            Err(Error::Replaced { hash: tx.hash, nonce: tx.nonce, by, block })
+        }
     }
-    Err(Error::Other(format!(
-        "{name} did not appear at {address}: run the deployment again to resume"
-    )))
 }
 
 fn deployed_address(

@@ -64,6 +64,37 @@ pub enum Error {
         /// Why, when a replay could tell.
         reason: Option<Box<Revert>>,
     },
+    /// Another transaction of the same sender provably used this transaction's nonce (it was found
+    /// in a block): this one can never be mined, and did nothing.
+    #[error(
+        "transaction {hash} did nothing: another transaction of the same account, {by} (block {block}), used its nonce {nonce}; check what that one did before sending again"
+    )]
+    Replaced {
+        /// The transaction that will never be mined.
+        hash: TxHash,
+        /// The nonce both had.
+        nonce: u64,
+        /// The transaction that used the nonce.
+        by: TxHash,
+        /// Its block.
+        block: u64,
+    },
+    /// A transaction was sent, and after the wait it is neither mined nor provably replaced.
+    #[error(
+        "transaction {hash} (nonce {nonce} of {from}) is not settled after {waited}s: {state}; run the same command again to resume (nothing is sent twice), or see why with `wbx doctor tx {hash}`"
+    )]
+    NotSettled {
+        /// The newest version sent.
+        hash: TxHash,
+        /// The sender.
+        from: Address,
+        /// Its nonce.
+        nonce: u64,
+        /// Seconds waited.
+        waited: u64,
+        /// Where it stood at the last look.
+        state: String,
+    },
     /// The RPC endpoint did not answer.
     #[error(
         "cannot reach the RPC endpoint {url}: {reason}; is the node running? (set --rpc-url or ETH_RPC_URL)"
@@ -418,6 +449,15 @@ impl fmt::Display for Revert {
                     "{} recipients but {} amounts: give one amount per recipient",
                     e.recipients, e.amounts
                 ),
+                T::WbxAlreadyPaid(e) => write!(
+                    f,
+                    "payment {} was already made, in block {}: nothing was paid twice",
+                    crate::payment::PaymentId::from(e.paymentId),
+                    e.paidAtBlock
+                ),
+                T::WbxZeroPaymentId(_) => {
+                    write!(f, "a payment id of zero: give a payment reference")
+                }
                 T::WbxRenewalSignatureExpired(e) => write!(
                     f,
                     "the signed renewal expired at {}: sign a new one",

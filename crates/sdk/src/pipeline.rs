@@ -15,7 +15,7 @@ use crate::{
 use alloy::{
     eips::Encodable2718,
     network::{EthereumWallet, NetworkWallet, TransactionBuilder},
-    primitives::{Address, Bytes, TxHash},
+    primitives::{Address, TxHash},
     providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
 };
@@ -26,21 +26,10 @@ use std::time::Duration;
 pub const DEFAULT_CONCURRENCY: usize = 64;
 /// Unmined transactions allowed in flight at once.
 pub const DEFAULT_WINDOW: usize = 512;
-const MAX_ATTEMPTS: u32 = 6;
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// With no progress for this long, the oldest unmined transaction is broadcast again.
 const STALL: Duration = Duration::from_secs(2);
 
-/// A signed transaction, ready to broadcast (again).
-#[derive(Debug, Clone)]
-pub struct SignedTx {
-    /// Its nonce.
-    pub nonce: u64,
-    /// Its hash.
-    pub hash: TxHash,
-    /// The EIP-2718 encoding.
-    pub raw: Bytes,
-}
+pub use crate::tx::SignedTx;
 
 /// A batch sender for one signer.
 ///
@@ -68,10 +57,9 @@ impl Pipeline {
         let sender = conn.require_sender()?;
         let signer = conn.signer().ok_or(Error::NoSigner)?.clone();
         let p = conn.provider();
-        let (nonce, fees) = tokio::try_join!(
-            async { p.get_transaction_count(sender).pending().await },
-            p.estimate_eip1559_fees()
-        )?;
+        let (nonce, fees) = tokio::try_join!(crate::tx::next_nonce(p, sender), async {
+            p.estimate_eip1559_fees().await.map_err(Error::from_rpc)
+        })?;
         Ok(Self {
             conn: conn.clone(),
             sender,
@@ -189,13 +177,29 @@ impl Pipeline {
         Ok(())
     }
 
-    /// The receipts of mined transactions, in order.
-    pub async fn receipts(&self, hashes: &[TxHash]) -> Result<Vec<TransactionReceipt>> {
+    /// The receipts of `txs` (sent by this pipeline), in order, each settled from evidence on chain
+    /// ([`crate::tx::settle()`]; a dropped one is broadcast again). A transaction whose nonce another
+    /// transaction provably took is an [`Error::Replaced`].
+    pub async fn receipts(
+        &self,
+        txs: &[SignedTx],
+        since_block: u64,
+    ) -> Result<Vec<TransactionReceipt>> {
         let provider = self.conn.provider().clone();
-        stream::iter(hashes.iter().copied())
-            .map(|hash| {
+        let options = crate::tx::SettleOptions::default();
+        let sender = self.sender;
+        stream::iter(txs.iter().cloned())
+            .map(|tx| {
                 let provider = provider.clone();
-                async move { wait_receipt(&provider, hash).await }
+                async move {
+                    let tracked = crate::tx::Tracked::new(sender, tx.nonce, tx.hash, since_block);
+                    match crate::tx::settle(&provider, &tracked, &[tx.raw], &options).await? {
+                        crate::tx::Settled::Mined(r) => Ok(*r),
+                        crate::tx::Settled::Replaced { by, block } => {
+                            Err(Error::Replaced { hash: tx.hash, nonce: tx.nonce, by, block })
+                        }
+                    }
+                }
             })
             .buffered(self.concurrency)
             .try_collect()
@@ -207,10 +211,10 @@ impl Pipeline {
         &mut self,
         requests: Vec<TransactionRequest>,
     ) -> Result<Vec<TransactionReceipt>> {
+        let since = self.conn.provider().get_block_number().await?;
         let signed = self.sign(requests).await?;
         self.send_signed(&signed).await?;
-        let hashes: Vec<_> = signed.iter().map(|t| t.hash).collect();
-        self.receipts(&hashes).await
+        self.receipts(&signed, since).await
     }
 
     async fn mined_nonce(&self) -> Result<u64> {
@@ -218,64 +222,8 @@ impl Pipeline {
     }
 }
 
-async fn send_raw_with_retry(provider: &DynProvider, hash: TxHash, raw: &[u8]) -> Result<()> {
-    let mut backoff = FIRST_BACKOFF;
-    for attempt in 1..=MAX_ATTEMPTS {
-        match provider.send_raw_transaction(raw).await {
-            Ok(_) => return Ok(()),
-            Err(e) => {
-                let err = Error::from_rpc(e);
-                if matches!(err, Error::AlreadyKnown { .. }) {
-                    return Ok(());
-                }
-                // A retry of a send that had reached the node: it is known by its hash.
-                if matches!(err, Error::NonceTooLow { .. })
-                    && provider.get_transaction_by_hash(hash).await.ok().flatten().is_some()
-                {
-                    return Ok(());
-                }
-                if !err.is_transient() || attempt == MAX_ATTEMPTS {
-                    return Err(err);
-                }
-                tracing::warn!(%hash, attempt, error = %err, "send failed; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
-        }
-    }
-    unreachable!("the loop returns on its last attempt")
-}
-
-/// Polls for a receipt until it appears, for up to [`crate::client::DEFAULT_RECEIPT_TIMEOUT`].
-pub async fn wait_receipt(provider: &DynProvider, hash: TxHash) -> Result<TransactionReceipt> {
-    wait_receipt_within(provider, hash, crate::client::DEFAULT_RECEIPT_TIMEOUT).await
-}
-
-/// Polls for a receipt until it appears or `timeout` passes; transient RPC errors are retried.
-pub async fn wait_receipt_within(
-    provider: &DynProvider,
-    hash: TxHash,
-    timeout: Duration,
-) -> Result<TransactionReceipt> {
-    let mut delay = Duration::from_millis(20);
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        match provider.get_transaction_receipt(hash).await {
-            Ok(Some(r)) => return Ok(r),
-            Ok(None) => {}
-            Err(e) => {
-                let err = Error::from_rpc(e);
-                if !err.is_transient() {
-                    return Err(err);
-                }
-            }
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(Error::Other(format!(
-                "transaction {hash} was not mined in time: it may be stuck (`wbx doctor tx {hash}`)"
-            )));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
-    }
+/// The SDK's one broadcast rule ([`crate::tx::broadcast`]): what the node refuses is an error;
+/// a lost answer or "nonce too low" is left to the settlement of the receipts.
+async fn send_raw_with_retry(provider: &DynProvider, _hash: TxHash, raw: &[u8]) -> Result<()> {
+    crate::tx::broadcast(provider, raw).await.map(|_| ())
 }

@@ -11,13 +11,14 @@ use crate::{
     client::FeeOverride,
     connection::Connection,
     error::{Error, Result},
+    tx::{SettleOptions, Settled, Tracked, settle},
 };
 use alloy::{
     consensus::Transaction as _,
     network::{TransactionBuilder, TransactionResponse as _},
     primitives::{Address, Bytes, TxHash, TxKind, U256},
     providers::Provider,
-    rpc::types::{TransactionReceipt, TransactionRequest},
+    rpc::types::TransactionRequest,
 };
 use serde::Serialize;
 use std::time::Duration;
@@ -198,6 +199,8 @@ pub enum CancelTarget {
     Nonce(u64),
 }
 
+/// Signs the replacement, broadcasts it and settles the nonce over both versions: whichever is
+/// mined is reported ([`crate::tx::settle()`] decides, from evidence on chain).
 async fn send_and_wait(
     conn: &Connection,
     request: TransactionRequest,
@@ -210,46 +213,32 @@ async fn send_and_wait(
         request.max_priority_fee_per_gas.unwrap_or_default(),
     );
     let provider = conn.provider();
-    let replacement = *provider.send_transaction(request).await.map_err(Error::from_rpc)?.tx_hash();
-    let (mined, receipt) = wait_either(conn, &[Some(replacement), replaced], timeout).await?;
+    let since_block = provider.get_block_number().await.map_err(Error::from_rpc)?;
+    let tx = crate::tx::sign_filled(conn, request).await?;
+    crate::tx::broadcast(provider, &tx.raw).await?;
+    let tracked = Tracked {
+        from,
+        nonce,
+        versions: replaced.into_iter().chain([tx.hash]).collect(),
+        since_block,
+    };
+    let options = SettleOptions::default().with_timeout(timeout);
+    let receipt = match settle(provider, &tracked, std::slice::from_ref(&tx.raw), &options).await? {
+        Settled::Mined(receipt) => receipt,
+        Settled::Replaced { by, block } => {
+            return Err(Error::Replaced { hash: tx.hash, nonce, by, block });
+        }
+    };
     Ok(Replacement {
         from,
         nonce,
         replaced,
-        replacement,
+        replacement: tx.hash,
         max_fee,
         priority_fee,
-        mined,
+        mined: receipt.transaction_hash,
         block: receipt.block_number.unwrap_or_default(),
     })
-}
-
-/// Polls until one of `hashes` has a receipt.
-async fn wait_either(
-    conn: &Connection,
-    hashes: &[Option<TxHash>],
-    timeout: Duration,
-) -> Result<(TxHash, TransactionReceipt)> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut delay = Duration::from_millis(20);
-    loop {
-        for hash in hashes.iter().flatten() {
-            if let Some(r) =
-                conn.provider().get_transaction_receipt(*hash).await.map_err(Error::from_rpc)?
-            {
-                return Ok((*hash, r));
-            }
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(Error::Other(format!(
-                "sent, but not mined within {}s: run `wbx doctor tx {}` to see why",
-                timeout.as_secs(),
-                hashes.iter().flatten().next().copied().unwrap_or_default()
-            )));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_millis(500));
-    }
 }
 
 #[cfg(test)]

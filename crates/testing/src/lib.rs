@@ -3,6 +3,7 @@
 //! role, and anvil's time travel. Each test gets its own node, so tests run in parallel.
 
 pub mod http;
+pub mod proxy;
 
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
@@ -112,7 +113,8 @@ impl Fixture {
             .iter()
             .map(|n| (address(*n), wbx_sdk::Amount::whole(1000)))
             .collect();
-        admin.allocate_batch(wbx_sdk::Bucket::CommunityRewards, &payouts).await.expect("fund");
+        let id = wbx_sdk::PaymentId::reference("fixture: trader funding").expect("a reference");
+        admin.allocate_batch(wbx_sdk::Bucket::CommunityRewards, &payouts, id).await.expect("fund");
         Self { anvil, admin }
     }
 

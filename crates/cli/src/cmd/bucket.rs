@@ -1,7 +1,7 @@
 //! Bucket commands: `buckets`, `issue`, `allocate`, `allocate-batch`.
 
 use crate::{
-    args::{ChainArgs, TxArgs, address, amount},
+    args::{ChainArgs, TxArgs, address, amount, payment_ref},
     cmd::sent,
     error::{CliError, Result},
     output::{Out, table},
@@ -10,8 +10,8 @@ use alloy::primitives::Address;
 use clap::Args;
 use std::path::PathBuf;
 use wbx_sdk::{
-    Amount, Bucket, BucketInfo,
-    payouts::{self, Journal},
+    Allocation, Amount, Bucket, BucketInfo, PaymentId,
+    payouts::{self, Journal, PayoutReport},
 };
 
 /// Renders the bucket table.
@@ -84,6 +84,11 @@ pub(crate) struct AllocateArgs {
     /// WBX to release.
     #[arg(value_parser = amount, allow_hyphen_values = true)]
     pub(crate) amount: Amount,
+    /// A payment reference (an invoice number: printable ASCII, at most 32 bytes), recorded on
+    /// chain: the token never pays the same reference twice, so the command can be run again
+    /// safely. Run again after the payment was made, it sends nothing and says so.
+    #[arg(long = "ref", value_name = "REF", value_parser = payment_ref)]
+    pub(crate) reference: Option<PaymentId>,
     #[command(flatten)]
     pub(crate) tx: TxArgs,
 }
@@ -91,17 +96,40 @@ pub(crate) struct AllocateArgs {
 impl AllocateArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
         let wbx = self.tx.wbx().await?;
-        let s = wbx.allocate(self.bucket, self.to, self.amount).await?;
-        sent(out, &format!("released {} WBX from {} to {}", self.amount, self.bucket, self.to), &s);
+        let what = format!("released {} WBX from {} to {}", self.amount, self.bucket, self.to);
+        let Some(reference) = self.reference else {
+            let s = wbx.allocate(self.bucket, self.to, self.amount).await?;
+            sent(out, &what, &s);
+            return Ok(());
+        };
+        match wbx.allocate_once(self.bucket, self.to, self.amount, reference).await? {
+            Allocation::Paid(s) => sent(out, &format!("{what} as payment {reference}"), &s),
+            Allocation::AlreadyPaid(earlier) => out.emit(
+                &serde_json::json!({
+                    "action": format!("payment {reference} was already made: nothing sent"),
+                    "alreadyPaid": true,
+                    "hash": earlier.tx,
+                    "block": earlier.block,
+                }),
+                || {
+                    format!(
+                        "payment {reference} was already made ({} WBX from {} to {}): nothing sent\n  tx {} in block {}",
+                        self.amount, self.bucket, self.to, earlier.tx, earlier.block
+                    )
+                },
+            ),
+        }
         Ok(())
     }
 }
 
 /// Release WBX from BUCKET to every row of FILE (`address,amount` per line), exactly once.
 ///
-/// Every row is checked before anything is sent. A journal beside FILE (FILE.journal.json)
-/// records each batch: if the run is killed or the RPC fails half way, run the same command
-/// again and it pays every recipient exactly once.
+/// Every row is checked before anything is sent. Each batch carries a payment id made from the
+/// file's hash, the bucket and the batch's place in the file, and the token never pays an id
+/// twice: run the same command again (after a kill, a lost RPC, on another machine) and it pays
+/// exactly what is left. A journal beside FILE (FILE.journal.json) records each batch's signed
+/// transaction before it is sent, so a rerun finishes those rather than signing new ones.
 ///
 /// Example: `wbx allocate-batch community-rewards rewards.csv --account admin`
 #[derive(Debug, Args)]
@@ -110,9 +138,13 @@ pub(crate) struct AllocateBatchArgs {
     bucket: Bucket,
     /// The CSV file: `address,amount` per line; a header line and `#` comments are allowed.
     file: PathBuf,
-    /// Recipients per transaction.
+    /// Recipients per transaction. A file is paid in batches of one size: a rerun must use the
+    /// size of the first run (it says so if not).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=500))]
     batch_size: u16,
+    /// Batch transactions in flight at once.
+    #[arg(long, default_value_t = payouts::DEFAULT_IN_FLIGHT as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    in_flight: u16,
     #[command(flatten)]
     tx: TxArgs,
 }
@@ -127,30 +159,58 @@ impl AllocateBatchArgs {
         let wbx = self.tx.wbx().await?;
         let journal = Journal::path_for(&self.file);
         let bar = out.progress(rows.len() as u64, "paying");
+        let options = payouts::PayOptions {
+            batch_size: self.batch_size as usize,
+            in_flight: self.in_flight as usize,
+            ..Default::default()
+        };
         let report = payouts::pay(
             &wbx,
             self.bucket,
             &rows,
             payouts::file_hash(&bytes),
-            self.batch_size as usize,
+            options,
             &journal,
             |paid| bar.set_position(paid as u64),
         )
         .await?;
         bar.finish_and_clear();
-        out.emit(&report, || {
-            let batches = |n: usize| if n == 1 { "1 batch".to_string() } else { format!("{n} batches") };
-            format!(
-                "{} rows ({} WBX) from {} in {}: {} paid now, {} already paid by an earlier run\n  journal {}",
-                report.rows,
-                report.total,
-                self.bucket,
-                batches(report.batches),
-                batches(report.paid_now),
-                report.already_paid,
-                report.journal.display()
-            )
-        });
+        out.emit(&report, || payout_summary(&report, self.bucket));
         Ok(())
     }
+}
+
+/// The human summary of a payout run: what this run paid, what earlier runs (or another machine)
+/// had paid, how many transactions it sent, and why, when it sent more than it paid.
+fn payout_summary(report: &PayoutReport, bucket: Bucket) -> String {
+    let batches = |n: usize| if n == 1 { "1 batch".to_string() } else { format!("{n} batches") };
+    let txs =
+        |n: usize| if n == 1 { "1 transaction".to_string() } else { format!("{n} transactions") };
+    let mut text = format!(
+        "{} rows ({} WBX) from {} in {}: {} paid by this run",
+        report.rows,
+        report.total,
+        bucket,
+        batches(report.batches),
+        report.paid_now,
+    );
+    if report.resumed > 0 {
+        text += &format!(" ({} of them resumed from the journal)", report.resumed);
+    }
+    text += &format!(", {} paid by earlier runs", report.paid_earlier);
+    if report.paid_elsewhere > 0 {
+        text += &format!(", {} paid meanwhile by another sender", report.paid_elsewhere);
+    }
+    text += &format!("; {} sent", txs(report.transactions_sent));
+    if !report.resent.is_empty() {
+        text += &format!(
+            "\n  {} paid nothing, so their batches were settled again:",
+            txs(report.resent.len())
+        );
+        for r in &report.resent {
+            text += &format!("\n    batch {}: {} {}", r.batch, r.tx, r.reason);
+        }
+    }
+    text += &format!("\n  journal {}", report.journal.display());
+    text
 }

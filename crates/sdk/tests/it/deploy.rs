@@ -116,11 +116,9 @@ async fn an_interrupted_deployment_resumes_without_creating_twice() {
     assert!(conn.provider().get_code_at(token).await.unwrap().is_empty(), "nothing was sent");
 
     // Dies after the token exists, before the pool is broadcast.
-    let mut calls = 0;
     let err = deploy_resumable(&conn, &config, Some(first), |p| {
-        calls += 1;
         saved = Some(p.clone());
-        if calls == 2 { Err(wbx_sdk::Error::Other("killed".into())) } else { Ok(()) }
+        if p.pool.is_some() { Err(wbx_sdk::Error::Other("killed".into())) } else { Ok(()) }
     })
     .await
     .unwrap_err();
@@ -148,6 +146,7 @@ async fn an_interrupted_deployment_resumes_without_creating_twice() {
             start_block: 0,
             token: Some((token, 0)),
             pool: Some((wbx.deployment().pool, 1)),
+            ..Default::default()
         }),
         |_| Ok(()),
     )
@@ -158,4 +157,48 @@ async fn an_interrupted_deployment_resumes_without_creating_twice() {
         conn.provider().get_transaction_count(wbx_testing::address(who::ADMIN)).await.unwrap(),
         nonce_after_token + 7
     );
+}
+
+/// The seeding steps that pay (the seed allocation and the pool's first liquidity) happen once,
+/// whether the deployment dies before their transaction leaves, or a stale read would have them
+/// sent again: the allocation is keyed on chain, the liquidity journaled.
+#[tokio::test]
+async fn a_deployment_killed_while_seeding_seeds_once() {
+    use alloy::providers::Provider;
+    use wbx_sdk::{DeployConfig, DeployProgress, deploy_resumable};
+    let anvil = wbx_testing::spawn_anvil();
+    let conn = account(&anvil, who::ADMIN).await;
+    let config = DeployConfig::default();
+    let admin = wbx_testing::address(who::ADMIN);
+
+    // Dies right after writing down the liquidity transaction, before it is broadcast.
+    let mut saved: Option<DeployProgress> = None;
+    let err = deploy_resumable(&conn, &config, None, |p| {
+        saved = Some(p.clone());
+        if p.sent.contains_key("seed-liquidity") {
+            Err(wbx_sdk::Error::Other("killed".into()))
+        } else {
+            Ok(())
+        }
+    })
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("killed"), "{err}");
+    let progress = saved.unwrap();
+    let before = conn.provider().get_transaction_count(admin).await.unwrap();
+
+    // Resumed: the saved liquidity transaction goes out as it was (same nonce, same hash).
+    let wbx = deploy_resumable(&conn, &config, Some(progress.clone()), |_| Ok(())).await.unwrap();
+    let seed = &progress.sent["seed-liquidity"];
+    let receipt = conn.provider().get_transaction_receipt(seed.versions[0].0).await.unwrap();
+    assert!(receipt.is_some_and(|r| r.status()), "the saved transaction is the one mined");
+    assert_eq!(conn.provider().get_transaction_count(admin).await.unwrap(), before + 2); // + revoke
+    assert_eq!(wbx.pool_state().await.unwrap().reserve_wbx, Amount::whole(1_000_000));
+    let reserve = &wbx.buckets().await.unwrap()[Bucket::ReserveFund.index() as usize];
+    assert_eq!(reserve.released, Amount::whole(1_000_000), "the seed was allocated once");
+
+    // Resumed again from the same old progress: nothing more is sent.
+    deploy_resumable(&conn, &config, Some(progress), |_| Ok(())).await.unwrap();
+    assert_eq!(conn.provider().get_transaction_count(admin).await.unwrap(), before + 2);
+    assert_eq!(wbx.pool_state().await.unwrap().reserve_wbx, Amount::whole(1_000_000));
 }
