@@ -120,7 +120,12 @@ pub(crate) struct Cli {
 impl Cli {
     /// A fresh node with WBX deployed ([`Fixture`]) and its record written.
     pub(crate) async fn new() -> Self {
-        let f = Fixture::new().await;
+        Self::on(wbx_testing::anvil()).await
+    }
+
+    /// [`Cli::new`] on the node `builder` describes (extra anvil flags).
+    pub(crate) async fn on(builder: alloy::node_bindings::Anvil) -> Self {
+        let f = Fixture::on(builder).await;
         let dir = tempfile::tempdir().expect("tempdir");
         let record = dir.path().join("deployment.json");
         f.admin.deployment().write(&record).expect("write the record");
