@@ -41,6 +41,10 @@ pub enum Error {
     /// The chain changed under a scan (a reorg while reading); the pass is retried.
     #[error("the chain reorganised while it was being read: {0}")]
     Reorged(String),
+    /// The node does not serve a block yet that it (or another backend behind the same endpoint)
+    /// counted in its head: not a reorg; the pass is retried.
+    #[error("the node does not serve block {0} yet (a backend behind the others?); trying again")]
+    NodeBehind(u64),
 }
 
 impl Error {
@@ -50,7 +54,7 @@ impl Error {
             Self::Sdk(e) => {
                 e.is_transient() || matches!(e, wbx_sdk::Error::Rpc(_) | wbx_sdk::Error::Other(_))
             }
-            Self::Reorged(_) => true,
+            Self::Reorged(_) | Self::NodeBehind(_) => true,
             _ => false,
         }
     }

@@ -82,14 +82,12 @@ pub async fn scan(wbx: &Wbx, state: &mut KeeperState, cfg: &ScanConfig) -> Resul
     while from <= target {
         let to = (from + cfg.window.max(1) - 1).min(target);
         // The block hash first, the logs after: a reorg in between shows at the next cursor check.
-        let to_ref = block_ref(wbx, to)
-            .await?
-            .ok_or_else(|| Error::Reorged(format!("block {to} disappeared")))?;
+        let to_ref = served_block(wbx, to).await?;
         let logs = fetch_logs(provider, &filter, from, to, DEFAULT_CHUNK, DEFAULT_CONCURRENCY)
             .await
             .map_err(Error::Sdk)?;
         if let Some(c) = state.cursor
-            && block_ref(wbx, c.number).await? != Some(c)
+            && served_block(wbx, c.number).await? != c
         {
             return Err(Error::Reorged(format!("block {} changed during the scan", c.number)));
         }
@@ -119,23 +117,37 @@ pub async fn scan(wbx: &Wbx, state: &mut KeeperState, cfg: &ScanConfig) -> Resul
     })
 }
 
-/// The block `number` of the canonical chain, if it has one.
+/// The block `number` of the canonical chain, if the node serves it.
 async fn block_ref(wbx: &Wbx, number: u64) -> Result<Option<BlockRef>> {
     let block = wbx.provider().get_block_by_number(BlockNumberOrTag::Number(number)).await?;
     Ok(block.map(|b| BlockRef { number, hash: b.header.hash }))
+}
+
+/// The block `number`, which the chain is known to have. A node that answers "no such block" is
+/// behind (a provider's backend a block behind the one that answered the head): asked again, the
+/// next answer may come from another; still missing, it is [`Error::NodeBehind`], never a reorg.
+/// Only another hash at the same height says the chain changed.
+async fn served_block(wbx: &Wbx, number: u64) -> Result<BlockRef> {
+    for attempt in 0..4u32 {
+        if let Some(b) = block_ref(wbx, number).await? {
+            return Ok(b);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+    }
+    Err(Error::NodeBehind(number))
 }
 
 /// Whether the chain still has the cursor block; if not, rewinds the view to the newest checkpoint
 /// it still has, or to nothing.
 async fn check_cursor(wbx: &Wbx, state: &mut KeeperState) -> Result<Option<Rewind>> {
     let Some(cursor) = state.cursor else { return Ok(None) };
-    if block_ref(wbx, cursor.number).await? == Some(cursor) {
+    if served_block(wbx, cursor.number).await? == cursor {
         return Ok(None);
     }
     let candidates: Vec<BlockRef> =
         state.checkpoints.iter().rev().filter(|c| c.number < cursor.number).copied().collect();
     for c in candidates {
-        if block_ref(wbx, c.number).await? == Some(c) {
+        if served_block(wbx, c.number).await? == c {
             tracing::warn!(
                 cursor = cursor.number,
                 rewind_to = c.number,

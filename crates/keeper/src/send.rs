@@ -33,7 +33,7 @@ use std::{sync::Arc, time::Duration};
 use wbx_contracts::WebexToken;
 use wbx_sdk::{
     Error as SdkError, GrantKind, GrantStatus, Role, Wbx,
-    tx::{Fate, Settled},
+    tx::{Broadcast, Fate, Settled},
 };
 
 /// How renewals are sent.
@@ -237,7 +237,7 @@ impl Sender {
         self.next_nonce = Some(nonce + 1);
         let raw = state.pending.last().expect("just pushed").latest().raw.clone();
         match self.broadcast(hash, &raw).await {
-            Ok(()) => {}
+            Ok(_) => {}
             // Refused by the node: it will never be mined. Forget it, and the nonce with it.
             Err(
                 e @ (SdkError::InsufficientFunds { .. }
@@ -341,17 +341,31 @@ impl Sender {
                             progressed = true;
                             continue;
                         }
-                        Fate::Dropped if !stale => {
-                            // The node lost it: the same bytes again (same nonce, same hash).
+                        // The node lost it: the same bytes again (same nonce, same hash), and
+                        // its wait starts over. Only if the node refuses them (a fee now below the
+                        // base fee, say) is it replaced with bumped fees.
+                        Fate::Dropped => {
                             let a = state.pending[i].latest().clone();
-                            if let Err(e) = self.broadcast(a.hash, &a.raw).await {
-                                tracing::debug!(nonce, hash = %a.hash, error = %e, "rebroadcast refused");
+                            match self.broadcast(a.hash, &a.raw).await {
+                                Ok(_) => {
+                                    tracing::info!(nonce, hash = %a.hash, "renewal dropped by the node: sent again");
+                                    if let Some(last) = state.pending[i].attempts.last_mut() {
+                                        last.sent_at_ms = now_ms();
+                                    }
+                                }
+                                Err(e) => {
+                                    tracing::warn!(nonce, hash = %a.hash, error = %e, "the node refuses the dropped renewal: replacing it");
+                                    self.replace(state, i, store, cfg.max_fee_cap).await?;
+                                }
                             }
                         }
-                        Fate::Pending { .. } | Fate::Dropped if stale && nonce >= mined => {
+                        // Known to the node, not mined as far as any answer shows, and overdue:
+                        // bump. (A version seen in a block only waits for its receipt: bumping it
+                        // would replace nothing.)
+                        Fate::Pending { in_block: None } if stale && nonce >= mined => {
                             self.replace(state, i, store, cfg.max_fee_cap).await?;
                         }
-                        Fate::Pending { .. } | Fate::Dropped => {}
+                        Fate::Pending { .. } => {}
                     }
                 }
                 i += 1;
@@ -475,16 +489,21 @@ impl Sender {
         state.pending[i].attempts.push(attempt);
         store.save_pending(state)?;
         match self.broadcast(hash, &raw).await {
-            Ok(()) => {
+            Ok(Broadcast::Accepted) => {
                 metrics::add(&self.metrics.replacements, 1);
                 tracing::warn!(
                     nonce, %hash, old = %old.hash, max_fee, priority_fee,
                     "renewal not mined in time: replaced with bumped fees"
                 );
             }
-            // Mined meanwhile, outbid, or the base fee rose past it before it arrived: the next
-            // look decides, and bumps again from this attempt (and the newer estimate) if needed.
-            // Whatever the node says, the earlier versions stay valid, so the wait goes on.
+            // The nonce is used (an earlier version was mined meanwhile), or no answer came:
+            // nothing was replaced that the chain shows; the next look decides.
+            Ok(outcome) => {
+                tracing::debug!(nonce, %hash, ?outcome, "replacement not taken; the next look decides");
+            }
+            // Outbid, or the base fee rose past it before it arrived: the next look decides, and
+            // bumps again from this attempt (and the newer estimate) if needed. Whatever the node
+            // says, the earlier versions stay valid, so the wait goes on.
             Err(e) => {
                 metrics::add(&self.metrics.failures, 1);
                 tracing::warn!(nonce, %hash, error = %e, "replacement refused; will bump again");
@@ -544,8 +563,8 @@ impl Sender {
     /// Sends raw bytes by the SDK's one broadcast rule ([`wbx_sdk::tx::broadcast`]): only a
     /// refusal by the node is an error; a lost answer or "nonce too low" is left to the wait,
     /// which looks the transaction up.
-    async fn broadcast(&self, _hash: TxHash, raw: &[u8]) -> Result<(), SdkError> {
-        wbx_sdk::tx::broadcast(self.wbx.provider(), raw).await.map(|_| ())
+    async fn broadcast(&self, _hash: TxHash, raw: &[u8]) -> Result<Broadcast, SdkError> {
+        wbx_sdk::tx::broadcast(self.wbx.provider(), raw).await
     }
 }
 

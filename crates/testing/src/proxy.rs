@@ -48,6 +48,9 @@ pub struct Faults {
     pub lose_send_answers: u64,
     /// Per mille of `eth_sendRawTransaction` that are answered "accepted" and never passed on.
     pub drop_sends: u64,
+    /// The two send faults above hit only the first broadcast of each transaction (its bytes seen
+    /// for the first time), so that a test can make every transaction meet one for certain.
+    pub first_sends_only: bool,
     /// Refuse `eth_getLogs` over more than this many blocks.
     pub max_log_range: Option<u64>,
     /// Per mille of all requests closed unanswered before they reach the node.
@@ -132,6 +135,8 @@ struct Shared {
     stats: Stats,
     /// When the proxy first saw each receipt (by transaction hash).
     first_seen: Mutex<HashMap<String, Instant>>,
+    /// Raw transactions broadcast so far (by hash).
+    broadcast: Mutex<std::collections::HashSet<alloy::primitives::B256>>,
     /// Rolls so far, for the pseudo-random sequence.
     rolls: AtomicU64,
 }
@@ -155,6 +160,7 @@ impl RpcProxy {
             faults: Mutex::new(faults),
             stats: Stats::default(),
             first_seen: Mutex::new(HashMap::new()),
+            broadcast: Mutex::new(Default::default()),
             rolls: AtomicU64::new(0),
         });
         let s = shared.clone();
@@ -270,12 +276,13 @@ async fn handle(shared: &Shared, faults: &Faults, call: &Value, lagging: bool) -
     let next_roll = || roll(faults.seed, shared.rolls.fetch_add(1, Ordering::Relaxed));
 
     if method == "eth_sendRawTransaction" {
-        let r = next_roll();
+        let raw = call["params"][0].as_str().unwrap_or_default();
+        let hash = keccak256(alloy::primitives::hex::decode(raw).unwrap_or_default());
+        let first = shared.broadcast.lock().expect("broadcast").insert(hash);
+        let r = if faults.first_sends_only && !first { 1000 } else { next_roll() };
         if r < faults.drop_sends {
             shared.stats.dropped_sends.fetch_add(1, Ordering::Relaxed);
-            let raw = call["params"][0].as_str().unwrap_or_default();
-            let bytes = alloy::primitives::hex::decode(raw).unwrap_or_default();
-            return Some(json!({ "jsonrpc": "2.0", "id": id, "result": keccak256(bytes) }));
+            return Some(json!({ "jsonrpc": "2.0", "id": id, "result": hash }));
         }
         let answer = forward(shared, call).await?;
         if r < faults.drop_sends + faults.lose_send_answers {

@@ -2,6 +2,7 @@
 
 mod daemon;
 mod dry_run;
+mod faults;
 mod fee_cap;
 mod flaky_rpc;
 mod node_restart;
