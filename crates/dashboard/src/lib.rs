@@ -8,6 +8,7 @@
 //! anomaly once.
 
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod live;
 mod pages;
