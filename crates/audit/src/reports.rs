@@ -117,6 +117,26 @@ fn movement(
     })
 }
 
+/// The CSV header of a movement list (`wbx audit transactions --format csv`, the dashboard's
+/// export).
+pub const CSV_HEADER: &str = "block,time,kind,from,to,wbx,eth,bucket,tx";
+
+/// One movement as a CSV row under [`CSV_HEADER`].
+pub fn csv_row(m: &Movement) -> String {
+    [
+        m.block.to_string(),
+        crate::html::utc(m.time),
+        format!("{:?}", m.kind).to_lowercase(),
+        m.from.to_string(),
+        m.to.to_string(),
+        m.amount.to_string(),
+        m.eth.map_or(String::new(), |e| e.to_string()),
+        m.bucket.map_or(String::new(), |b| b.to_string()),
+        m.tx.to_string(),
+    ]
+    .join(",")
+}
+
 /// Token movements matching `f`, in chain order.
 pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     movements(db, f, None)

@@ -242,10 +242,7 @@ impl Auth {
             .expect("session lock")
             .insert(token_key(&token), Session { address, role, expires_at });
         tracing::info!(%address, %role, "signed in");
-        Ok((
-            token,
-            SessionInfo { address, role, grant_expires_at, session_expires_at: expires_at },
-        ))
+        Ok((token, SessionInfo { address, role, grant_expires_at, session_expires_at: expires_at }))
     }
 
     /// The signature is `address`'s: its key signed the EIP-191 hash of `message`, or, when
@@ -368,7 +365,11 @@ impl Auth {
 
     /// Why the session behind `token` ended, if it did recently.
     pub fn ended(&self, token: &str) -> Option<String> {
-        self.tombstones.lock().expect("tombstone lock").get(&token_key(token)).map(|(w, _)| w.clone())
+        self.tombstones
+            .lock()
+            .expect("tombstone lock")
+            .get(&token_key(token))
+            .map(|(w, _)| w.clone())
     }
 
     /// Ends a session on request (sign out).

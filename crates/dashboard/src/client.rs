@@ -80,8 +80,10 @@ pub async fn login(url: &str, signer: &PrivateKeySigner) -> Result<Login, LoginE
         .filter(|a| !a.is_empty() && !a.contains('/'))
         .ok_or_else(|| LoginError::BadUrl(url.to_string()))?;
     let client = reqwest::Client::new();
-    let unreachable =
-        |e: reqwest::Error| LoginError::Unreachable { url: base.to_string(), reason: e.to_string() };
+    let unreachable = |e: reqwest::Error| LoginError::Unreachable {
+        url: base.to_string(),
+        reason: e.to_string(),
+    };
     let address = signer.address();
     let r = client
         .get(format!("{base}/api/auth/nonce?address={address}"))
@@ -93,12 +95,12 @@ pub async fn login(url: &str, signer: &PrivateKeySigner) -> Result<Login, LoginE
     if !status.is_success() {
         return Err(refusal(status, &bytes));
     }
-    let challenge: Challenge = serde_json::from_slice(&bytes)
-        .map_err(|e| LoginError::Suspicious(format!("the answer is not a sign-in challenge ({e})")))?;
-    let m: siwe::Message = challenge
-        .message
-        .parse()
-        .map_err(|e| LoginError::Suspicious(format!("not a Sign-In with Ethereum message ({e})")))?;
+    let challenge: Challenge = serde_json::from_slice(&bytes).map_err(|e| {
+        LoginError::Suspicious(format!("the answer is not a sign-in challenge ({e})"))
+    })?;
+    let m: siwe::Message = challenge.message.parse().map_err(|e| {
+        LoginError::Suspicious(format!("not a Sign-In with Ethereum message ({e})"))
+    })?;
     if m.domain.as_str() != authority {
         return Err(LoginError::Suspicious(format!(
             "the message signs in to {}, not to {authority}",

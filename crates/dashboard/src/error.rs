@@ -85,7 +85,9 @@ pub enum Refusal {
     #[error("the message is not valid before {0}")]
     NotYetValid(String),
     /// The signature is not the account's.
-    #[error("the signature does not match {0} (neither its key nor, for a contract account, ERC-1271)")]
+    #[error(
+        "the signature does not match {0} (neither its key nor, for a contract account, ERC-1271)"
+    )]
     BadSignature(String),
     /// The account holds neither an active Auditor nor an Admin grant; the message is the CLI's.
     #[error("{0}")]

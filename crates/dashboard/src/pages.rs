@@ -192,7 +192,11 @@ pub(crate) async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap)
     );
     let mut buckets = String::new();
     bucket_section(&mut buckets, &o.buckets);
-    b.push_str(&buckets.replacen("<h2>Buckets</h2>", "<h2>Buckets beside the policy shares</h2>", 1));
+    b.push_str(&buckets.replacen(
+        "<h2>Buckets</h2>",
+        "<h2>Buckets beside the policy shares</h2>",
+        1,
+    ));
     b.push_str("<h2>Pools</h2><table id=\"pools\"><thead><tr><th>pool</th><th>registered</th><th>since block</th><th>WBX reserve</th><th>ETH reserve</th><th>fee</th><th>paused</th></tr></thead><tbody>");
     for p in &o.pools {
         let state = o.pool.as_ref().filter(|q| q.address == p.address);
@@ -209,7 +213,9 @@ pub(crate) async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap)
         );
     }
     b.push_str("</tbody></table>");
-    b.push_str("<h2>Newest movements <small>(new ones appear as their block is indexed)</small></h2>");
+    b.push_str(
+        "<h2>Newest movements <small>(new ones appear as their block is indexed)</small></h2>",
+    );
     movement_table(&mut b, "live-movements", &snap.recent);
     b.push_str("<h2>Active grants by role over time</h2>");
     b.push_str(&grants_chart(&snap.grants));
@@ -475,10 +481,7 @@ pub(crate) async fn anomalies(State(s): State<Arc<AppState>>, headers: HeaderMap
 
 /// The one script: sign-in with the browser's wallet, sign-out, and the live stream.
 pub(crate) async fn app_js() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-        include_str!("assets/app.js"),
-    )
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("assets/app.js"))
 }
 
 /// The style sheet.

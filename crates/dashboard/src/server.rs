@@ -110,7 +110,8 @@ pub async fn start(wbx: Wbx, config: Config) -> Result<Dashboard> {
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| Error::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| Error::Bind { addr: config.listen, source })?;
+    let addr =
+        listener.local_addr().map_err(|source| Error::Bind { addr: config.listen, source })?;
     let origin = match &config.public_url {
         Some(u) => {
             let u = u.trim_end_matches('/').to_string();
@@ -411,7 +412,9 @@ pub(crate) async fn read<T: Send + 'static>(
 ) -> ApiResult<T> {
     snapshot(s)?;
     let s = s.clone();
-    Ok(tokio::task::spawn_blocking(move || s.live.reads.with(f)).await.map_err(ApiError::internal)??)
+    Ok(tokio::task::spawn_blocking(move || s.live.reads.with(f))
+        .await
+        .map_err(ApiError::internal)??)
 }
 
 #[derive(Deserialize, Default)]
@@ -420,9 +423,9 @@ pub(crate) struct TimelineQuery {
 }
 
 pub(crate) fn parse_address(s: &str) -> ApiResult<Address> {
-    s.trim()
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("{s:?} is not an address (0x and 40 hex digits)")))
+    s.trim().parse().map_err(|_| {
+        ApiError::bad_request(format!("{s:?} is not an address (0x and 40 hex digits)"))
+    })
 }
 
 async fn api_timeline(
@@ -486,7 +489,9 @@ pub(crate) async fn who(s: &Arc<AppState>, q: &WhoQuery) -> ApiResult<reports::W
                         .get_block_by_number(b.into())
                         .await
                         .map_err(ApiError::internal)?
-                        .ok_or_else(|| ApiError::bad_request(format!("the node has no block {b}")))?;
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!("the node has no block {b}"))
+                        })?;
                     Some(block.header.timestamp)
                 }
             }
@@ -607,25 +612,6 @@ async fn api_transactions(
     Ok(Json(tx_page(&s, &q).await?))
 }
 
-/// One CSV row, as `wbx audit transactions --format csv` prints it.
-pub fn csv_row(m: &reports::Movement) -> String {
-    [
-        m.block.to_string(),
-        wbx_audit::html::utc(m.time),
-        format!("{:?}", m.kind).to_lowercase(),
-        m.from.to_string(),
-        m.to.to_string(),
-        m.amount.to_string(),
-        m.eth.map_or(String::new(), |e| e.to_string()),
-        m.bucket.map_or(String::new(), |b| b.to_string()),
-        m.tx.to_string(),
-    ]
-    .join(",")
-}
-
-/// The CSV header, as the CLI prints it.
-pub const CSV_HEADER: &str = "block,time,kind,from,to,wbx,eth,bucket,tx";
-
 async fn api_transactions_csv(
     State(s): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -635,10 +621,10 @@ async fn api_transactions_csv(
     let filter = q.filter()?;
     let list = read(&s, move |db| reports::transactions(db, &filter)).await?;
     let mut out = String::with_capacity(64 + list.len() * 200);
-    out.push_str(CSV_HEADER);
+    out.push_str(reports::CSV_HEADER);
     out.push('\n');
     for m in &list {
-        out.push_str(&csv_row(m));
+        out.push_str(&reports::csv_row(m));
         out.push('\n');
     }
     Ok((
@@ -695,7 +681,12 @@ async fn api_events(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiRe
             {
                 st.done = true;
                 let body = serde_json::to_string(&why.body()).expect("serialisable");
-                return Some((Ok::<_, std::convert::Infallible>(Event::default().event("signed-out").data(body)), st));
+                return Some((
+                    Ok::<_, std::convert::Infallible>(
+                        Event::default().event("signed-out").data(body),
+                    ),
+                    st,
+                ));
             }
             let name = match &*ev {
                 LiveEvent::Block { .. } => "block",
@@ -706,7 +697,9 @@ async fn api_events(State(s): State<Arc<AppState>>, headers: HeaderMap) -> ApiRe
             return Some((Ok(Event::default().event(name).data(data)), st));
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }
 
 /// An API error's words, for a page that shows it in place.

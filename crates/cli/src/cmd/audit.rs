@@ -62,7 +62,9 @@ impl IndexArgs {
     /// The index file a sync writes: --db, else the default path for the node's chain and the
     /// deployment's token.
     pub(crate) fn sync_path(&self, conn: &Connection, record: &wbx_sdk::Deployment) -> PathBuf {
-        self.db.clone().unwrap_or_else(|| default_path(Path::new("."), conn.chain_id(), record.token))
+        self.db
+            .clone()
+            .unwrap_or_else(|| default_path(Path::new("."), conn.chain_id(), record.token))
     }
 
     /// The index file for reports: --db, else the only `.wbx/audit-*.sqlite`, else the default
@@ -673,10 +675,10 @@ impl TransactionsArgs {
         let text = match format {
             Format::Json => serde_json::to_string_pretty(&list).expect("serialisable"),
             Format::Csv => {
-                let mut s = HEADER.join(",");
+                let mut s = reports::CSV_HEADER.to_string();
                 s.push('\n');
                 for m in &list {
-                    s.push_str(&row(m).join(","));
+                    s.push_str(&reports::csv_row(m));
                     s.push('\n');
                 }
                 s

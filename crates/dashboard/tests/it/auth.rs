@@ -26,8 +26,16 @@ async fn an_auditor_signs_in_and_the_api_needs_the_session() {
     let m = env.challenge(who::AUDITOR).await;
     // The message is EIP-4361 for this server, this chain, with an expiry.
     let domain = env.dash().url().trim_start_matches("http://").to_string();
-    assert!(m.starts_with(&format!("{domain} wants you to sign in with your Ethereum account:\n{}", address(who::AUDITOR))), "{m}");
-    for line in [format!("URI: {}", env.dash().url()), "Chain ID: 31337".into(), "Version: 1".into()] {
+    assert!(
+        m.starts_with(&format!(
+            "{domain} wants you to sign in with your Ethereum account:\n{}",
+            address(who::AUDITOR)
+        )),
+        "{m}"
+    );
+    for line in
+        [format!("URI: {}", env.dash().url()), "Chain ID: 31337".into(), "Version: 1".into()]
+    {
         assert!(m.contains(&line), "{line} missing:\n{m}");
     }
     assert!(m.contains("\nExpiration Time: "), "{m}");
@@ -73,18 +81,27 @@ async fn a_replayed_signature_is_refused() {
 async fn a_message_for_another_domain_uri_or_chain_is_refused() {
     let env = Env::new().await;
     let domain = env.dash().url().trim_start_matches("http://").to_string();
-    let (m, sig) = forged(&env, who::AUDITOR, &format!("{domain} wants"), "wbx.example.org wants").await;
+    let (m, sig) =
+        forged(&env, who::AUDITOR, &format!("{domain} wants"), "wbx.example.org wants").await;
     let (status, body, _) = env.verify(&m, &sig).await;
-    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("wrong-domain")), "{body}");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("wrong-domain")),
+        "{body}"
+    );
     assert!(body["message"].as_str().unwrap().contains("wbx.example.org"));
 
     let (m, sig) = forged(&env, who::AUDITOR, "Chain ID: 31337", "Chain ID: 1").await;
     let (_, body, _) = env.verify(&m, &sig).await;
     assert_eq!(body["error"], "wrong-chain", "{body}");
-    assert_eq!(body["message"], "the message is for chain 1, but this dashboard serves chain 31337");
+    assert_eq!(
+        body["message"],
+        "the message is for chain 1, but this dashboard serves chain 31337"
+    );
 
     let url = env.dash().url().to_string();
-    let (m, sig) = forged(&env, who::AUDITOR, &format!("URI: {url}"), "URI: http://wbx.example.org").await;
+    let (m, sig) =
+        forged(&env, who::AUDITOR, &format!("URI: {url}"), "URI: http://wbx.example.org").await;
     assert_eq!(env.verify(&m, &sig).await.1["error"], "wrong-uri");
     // Text around a valid message is not the message.
     let m = format!("{}\n", env.challenge(who::AUDITOR).await);
@@ -108,7 +125,10 @@ async fn an_expired_message_is_refused() {
     let mut forever: siwe::Message = env.challenge(who::AUDITOR).await.parse().unwrap();
     forever.expiration_time = None;
     let text = forever.to_string();
-    assert_eq!(env.verify(&text, &sign(who::AUDITOR, &text).await).await.1["error"], "message-expired");
+    assert_eq!(
+        env.verify(&text, &sign(who::AUDITOR, &text).await).await.1["error"],
+        "message-expired"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -153,7 +173,15 @@ async fn a_revoked_grant_ends_the_session_at_the_next_request() {
     let (status, body) = env.get("/api/access", Some(&token)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let when = wbx_sdk::error::format_time(
-        env.f.admin.provider().get_block_by_number(revoked.block.into()).await.unwrap().unwrap().header.timestamp,
+        env.f
+            .admin
+            .provider()
+            .get_block_by_number(revoked.block.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .header
+            .timestamp,
     );
     let words = format!(
         "signed out: the auditor grant of {} was revoked at {when} by {}: ask an admin for a new grant",
@@ -222,13 +250,15 @@ async fn a_contract_account_signs_in_through_erc1271() {
     let m = env.challenge_for(account).await;
     let hash = alloy::primitives::eip191_hash_message(m.as_bytes());
     let sig = owner.sign_hash_sync(&hash).unwrap();
-    let (status, body, _) = env.verify(&m, &alloy::primitives::hex::encode_prefixed(sig.as_bytes())).await;
+    let (status, body, _) =
+        env.verify(&m, &alloy::primitives::hex::encode_prefixed(sig.as_bytes())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["session"]["address"], account.to_string().to_lowercase());
     // Someone else's signature is not the wallet's.
     let other = wbx_sdk::signer::dev_account(who::TRADER).unwrap();
     let m = env.challenge_for(account).await;
     let sig = other.sign_hash_sync(&alloy::primitives::eip191_hash_message(m.as_bytes())).unwrap();
-    let (status, body, _) = env.verify(&m, &alloy::primitives::hex::encode_prefixed(sig.as_bytes())).await;
+    let (status, body, _) =
+        env.verify(&m, &alloy::primitives::hex::encode_prefixed(sig.as_bytes())).await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad-signature")));
 }

@@ -98,7 +98,11 @@ impl Env {
     }
 
     /// Posts a signed message; returns the status, the JSON body and the Set-Cookie header.
-    pub(crate) async fn verify(&self, message: &str, signature: &str) -> (StatusCode, Value, String) {
+    pub(crate) async fn verify(
+        &self,
+        message: &str,
+        signature: &str,
+    ) -> (StatusCode, Value, String) {
         let r = self
             .http
             .post(self.url("/api/auth/verify"))
