@@ -267,6 +267,7 @@ struct Kept {
     block: Option<u64>,
     totals: BucketTotals,
     large: Vec<Anomaly>,
+    /// Transfer volume by UTC day (the day's first second).
     volume: BTreeMap<u64, (U256, u64)>,
     seen: HashSet<String>,
 }
@@ -408,7 +409,7 @@ fn build(
         access: access_now(db, pools)?,
         anomalies: list,
         grants: html::active_over_time(db, 60)?,
-        volume: kept.volume.iter().map(|(d, (v, n))| (*d * 86_400, *v, *n)).collect(),
+        volume: kept.volume.iter().map(|(d, (v, n))| (*d, *v, *n)).collect(),
         recent: reports::recent_transactions(db, &TxFilter::default(), 20)?,
     };
     Ok((snapshot, new))

@@ -177,7 +177,7 @@ pub(crate) async fn overview(State(s): State<Arc<AppState>>, headers: HeaderMap)
         b,
         "<section class=\"cards\">\
          <div class=\"card\"><div class=\"label\">indexed to block</div><div class=\"big\" id=\"indexed-block\">{}</div><div>{}</div></div>\
-         <div class=\"card\"><div class=\"label\">total supply (chain)</div><div class=\"big\">{} WBX</div><div>issued {} · released {}</div></div>\
+         <div class=\"card\"><div class=\"label\">total supply (chain)</div><div class=\"big\">{} WBX</div><div>issued {} WBX · released {} WBX</div></div>\
          <div class=\"card\"><div class=\"label\">token</div><div class=\"big\" id=\"token-paused\">{}</div><div><code>{}</code></div></div>\
          <div class=\"card\"><div class=\"label\">anomalies</div><div class=\"big\" id=\"anomaly-count\">{}</div><div><a href=\"/anomalies\">see all</a></div></div>\
          </section>",

@@ -145,6 +145,15 @@ async fn the_api_answers_what_the_reports_say() {
     for b in reports::buckets(&db).unwrap() {
         assert!(html.contains(&format!("{} WBX", b.issued)), "{} issued", b.title);
     }
+    // The daily volume kept block by block is the report's, summed at once.
+    for (day, volume, n) in wbx_audit::html::daily_volume(&db).unwrap() {
+        let row = format!(
+            "<tr><td>{}</td><td class=\"n\">{} WBX</td><td class=\"n\">{n}</td></tr>",
+            &wbx_audit::html::utc(day)[..10],
+            Amount::from_raw(volume)
+        );
+        assert!(html.contains(&row), "the overview lacks the volume row {row}");
+    }
     for id in ["bucket-chart", "grants-chart", "volume-chart", "live-movements", "pools"] {
         assert!(html.contains(&format!("id=\"{id}\"")), "overview lacks {id}");
     }
