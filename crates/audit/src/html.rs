@@ -354,8 +354,11 @@ mod tests {
         assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
     }
 
+    /// A lane: its top and bottom, and the points of its line.
+    type Lane = (u64, u64, Vec<(u64, u64)>);
+
     /// The points of each role's line, and its lane's vertical bounds.
-    fn lanes(svg: &str) -> Vec<(u64, u64, Vec<(u64, u64)>)> {
+    fn lanes(svg: &str) -> Vec<Lane> {
         svg.split("<g class=\"lane\"")
             .skip(1)
             .map(|g| {

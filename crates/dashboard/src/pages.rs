@@ -135,9 +135,9 @@ fn movement_rows(out: &mut String, list: &[Movement]) {
 }
 
 fn movement_table(out: &mut String, id: &str, list: &[Movement]) {
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<table id=\"{id}\"><thead><tr><th>block</th><th>time</th><th>kind</th><th>from</th><th>to</th><th>WBX</th><th>ETH</th><th>bucket</th></tr></thead><tbody>\n"
+        "<table id=\"{id}\"><thead><tr><th>block</th><th>time</th><th>kind</th><th>from</th><th>to</th><th>WBX</th><th>ETH</th><th>bucket</th></tr></thead><tbody>"
     );
     movement_rows(out, list);
     out.push_str("</tbody></table>\n");
