@@ -30,7 +30,9 @@ fn ms(d: Duration) -> f64 {
 /// p50, p95 and max of `samples`, in ms.
 fn stats(mut samples: Vec<Duration>) -> (f64, f64, f64) {
     samples.sort();
-    let at = |q: f64| ms(samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1]);
+    let at = |q: f64| {
+        ms(samples[((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len()) - 1])
+    };
     (at(0.5), at(0.95), ms(*samples.last().expect("samples")))
 }
 
@@ -111,7 +113,10 @@ async fn main() -> eyre::Result<()> {
     // 1. Pages and API answers, beside the same question through the CLI.
     let db_arg = db.display().to_string();
     let s = |v: &[&str]| -> Vec<String> {
-        v.iter().map(|x| x.to_string()).chain(["--db".into(), db_arg.clone(), "--json".into()]).collect()
+        v.iter()
+            .map(|x| x.to_string())
+            .chain(["--db".into(), db_arg.clone(), "--json".into()])
+            .collect()
     };
     let account_s = account.to_string();
     let at = format!("block:{who_block}");
@@ -138,11 +143,7 @@ async fn main() -> eyre::Result<()> {
         ("GET /api/anomalies", "/api/anomalies".into(), Some(s(&["audit", "anomalies"]))),
         ("page /", "/".into(), None),
         ("page /access", "/access".into(), None),
-        (
-            "page /access?account=A (timeline)",
-            format!("/access?account={auditor_s}"),
-            None,
-        ),
+        ("page /access?account=A (timeline)", format!("/access?account={auditor_s}"), None),
         ("page /transactions", "/transactions".into(), None),
         ("page /anomalies", "/anomalies".into(), None),
     ];
@@ -232,16 +233,24 @@ async fn main() -> eyre::Result<()> {
             };
             cli(&wbx_bin, &common(&["audit", "sync"]), 1)?;
             let block = sent.block.to_string();
-            cli(&wbx_bin, &common(&["audit", "transactions", "--from-block", &block, "--format", "json"]), 1)?;
+            cli(
+                &wbx_bin,
+                &common(&["audit", "transactions", "--from-block", &block, "--format", "json"]),
+                1,
+            )?;
             cli_live.push(t.elapsed());
         }
     }
     let (p50, p95, max) = stats(live);
     let (c50, c95, _) = stats(cli_live);
     println!("\nlive update, receipt to its event on the stream (20 transfers, one per block):");
-    println!("  dashboard: p50 {p50:.0} ms, p95 {p95:.0} ms, max {max:.0} ms (poll every 100 ms; target < 1000 ms: {})",
-        if max < 1000.0 { "met" } else { "NOT met" });
-    println!("  CLI (wbx audit sync, then wbx audit transactions --from-block N): p50 {c50:.0} ms, p95 {c95:.0} ms");
+    println!(
+        "  dashboard: p50 {p50:.0} ms, p95 {p95:.0} ms, max {max:.0} ms (poll every 100 ms; target < 1000 ms: {})",
+        if max < 1000.0 { "met" } else { "NOT met" }
+    );
+    println!(
+        "  CLI (wbx audit sync, then wbx audit transactions --from-block N): p50 {c50:.0} ms, p95 {c95:.0} ms"
+    );
     dash.stop().await;
     let size = std::fs::metadata(&db)?.len();
     println!("the index was {} MB (deleted)", size / 1_000_000);

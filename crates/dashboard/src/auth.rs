@@ -295,26 +295,29 @@ impl Auth {
     }
 
     /// `Ok(Ok(expiry))` when `account` holds `role` now, `Ok(Err(why))` when not (in the CLI's
-    /// words), `Err` when the chain cannot be asked.
+    /// words: the contract's own `checkGrant` revert, decoded by the SDK), `Err` when the chain
+    /// cannot be asked. One call (`grantOf`) when the grant is active, the common case.
     async fn holds(
         &self,
         account: Address,
         role: Role,
     ) -> Result<Result<Option<u64>, String>, Refusal> {
         let unavailable = |e: wbx_sdk::Error| Refusal::ChainUnavailable(e.to_string());
-        if role == Role::Admin {
-            // The top admin may act as an admin without a grant (`isAdmin`).
-            if self.wbx.is_admin(account).await.map_err(unavailable)? {
-                let g = self.wbx.grant_of(account, Role::Admin).await.map_err(unavailable)?;
-                let active = g.status == wbx_sdk::GrantStatus::Active;
-                return Ok(Ok(active.then_some(g.expires_at)));
-            }
+        // `grantOf` says Active exactly when `checkGrant` passes: `block.timestamp < expiresAt`,
+        // a revocation setting `expiresAt` to its own block's time.
+        let g = self.wbx.grant_of(account, role).await.map_err(unavailable)?;
+        if g.status == wbx_sdk::GrantStatus::Active {
+            return Ok(Ok(Some(g.expires_at)));
+        }
+        // The top admin may act as an admin without a grant (`isAdmin`).
+        if role == Role::Admin && self.wbx.is_admin(account).await.map_err(unavailable)? {
+            return Ok(Ok(None));
         }
         match self.wbx.check_grant(account, role).await {
-            Ok(()) => {
-                let g = self.wbx.grant_of(account, role).await.map_err(unavailable)?;
-                Ok(Ok(Some(g.expires_at)))
-            }
+            // Renewed or granted between the two calls.
+            Ok(()) => Ok(Ok(Some(
+                self.wbx.grant_of(account, role).await.map_err(unavailable)?.expires_at,
+            ))),
             Err(e) if e.revert().is_some() => Ok(Err(e.to_string())),
             Err(e) => Err(unavailable(e)),
         }

@@ -491,36 +491,44 @@ impl SyncLoop {
             (None, Some(b)) => Some(b + 1),
             _ => None,
         };
-        let chain = chain_now(wbx).await;
-        let o = self.anomalies.clone();
         let first = live.current().is_none();
-        let mut k = std::mem::take(kept);
-        let (db, k, built) = tokio::task::spawn_blocking(move || {
-            let built = build(&db, &mut k, &o, from, chain).and_then(|(snap, new)| {
-                // Movements of the new blocks, for the live lists (none for a first sync of a long
-                // history, which nobody watched arrive).
-                let movements = match from {
-                    Some(f) if !first => reports::transactions(
-                        &db,
-                        &TxFilter { from_block: Some(f), ..TxFilter::default() },
-                    )?,
-                    _ => Vec::new(),
-                };
-                Ok((snap, new, movements))
-            });
-            (db, k, built)
+        // First the block and its movements, so a live list does not wait for the snapshot.
+        let (db, movements) = tokio::task::spawn_blocking(move || {
+            // None for a first sync of a long history, which nobody watched arrive.
+            let movements = match from {
+                Some(f) if !first => reports::transactions(
+                    &db,
+                    &TxFilter { from_block: Some(f), ..TxFilter::default() },
+                ),
+                _ => Ok(Vec::new()),
+            };
+            (db, movements)
         })
         .await
-        .expect("the snapshot builder does not panic");
-        *kept = k;
-        let (snap, new, movements) = built?;
-        let (block, time) = (snap.overview.indexed_block, snap.overview.indexed_time);
-        live.snapshot.send_replace(Some(Arc::new(snap)));
-        let _ = live.events.send(Arc::new(LiveEvent::Block { block, time }));
+        .expect("the movement query does not panic");
+        let cursor = report.cursor.expect("checked above");
+        let _ = live
+            .events
+            .send(Arc::new(LiveEvent::Block { block: cursor.block, time: cursor.timestamp }));
+        let movements = movements?;
         let skip = movements.len().saturating_sub(MAX_ANNOUNCED);
         for m in movements.into_iter().skip(skip) {
             let _ = live.events.send(Arc::new(LiveEvent::Movement(m)));
         }
+        // Then the snapshot, and the anomalies it found new.
+        let chain = chain_now(wbx).await;
+        let o = self.anomalies.clone();
+        let mut k = std::mem::take(kept);
+        let (db, k, built) = tokio::task::spawn_blocking(move || {
+            let built = build(&db, &mut k, &o, from, chain);
+            (db, k, built)
+        })
+        .await
+        .expect("the snapshot builder does not panic");
+        // A failed build may have added part of the range: start the sums over next time.
+        *kept = if built.is_ok() { k } else { Kept { seen: k.seen, ..Kept::default() } };
+        let (snap, new) = built?;
+        live.snapshot.send_replace(Some(Arc::new(snap)));
         if !first {
             for a in new {
                 let _ = live.events.send(Arc::new(LiveEvent::Anomaly(a)));
