@@ -710,3 +710,50 @@ impl From<ApiError> for ApiErrorText {
         Self(e.1.message)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_come_from_a_bearer_header_or_the_cookie() {
+        let mut h = HeaderMap::new();
+        assert_eq!(token(&h), None);
+        h.insert(header::COOKIE, HeaderValue::from_static("theme=dark; wbx_session=abc; x=1"));
+        assert_eq!(token(&h).as_deref(), Some("abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer def"));
+        assert_eq!(token(&h).as_deref(), Some("def"), "the bearer token wins");
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("not_wbx_session=zzz"));
+        assert_eq!(token(&h), None);
+    }
+
+    #[test]
+    fn moments_parse_as_the_cli_takes_them() {
+        assert_eq!(parse_at("block:12").ok(), Some(At::Block(12)));
+        assert_eq!(parse_at("1795000000").ok(), Some(At::Time(1_795_000_000)));
+        assert_eq!(parse_at("2026-11-24T10:00:00Z").ok(), Some(At::Time(1_795_514_400)));
+        // A browser's datetime-local field, read as UTC.
+        assert_eq!(parse_at("2026-11-24T10:00").ok(), Some(At::Time(1_795_514_400)));
+        assert!(parse_at("block:x").is_err() && parse_at("soon").is_err());
+    }
+
+    #[test]
+    fn transaction_filters_parse_and_explain() {
+        let q = TxQuery {
+            kind: Some("transfer, swap".into()),
+            min_amount: Some("1.5".into()),
+            from_block: Some(" ".into()),
+            ..TxQuery::default()
+        };
+        let f = q.filter().ok().unwrap();
+        assert_eq!(f.kinds, vec![MovementKind::Transfer, MovementKind::Swap]);
+        assert_eq!(f.min_amount, Some(Amount::parse_with_decimals("1.5", 18).unwrap().raw()));
+        assert_eq!(f.from_block, None, "an empty form field is no filter");
+        assert_eq!(q.limit().ok(), Some(DEFAULT_LIMIT));
+        let bad = TxQuery { limit: Some("5000".into()), ..TxQuery::default() };
+        assert!(bad.limit().is_err());
+        let bad = TxQuery { bucket: Some("savings".into()), ..TxQuery::default() };
+        assert!(bad.filter().is_err());
+    }
+}
