@@ -87,6 +87,9 @@ async fn main() -> eyre::Result<()> {
     let mut config = Config::new(db.clone());
     config.listen = "127.0.0.1:0".parse()?;
     config.poll = Duration::from_millis(100);
+    // Every transfer of the live part (1 WBX) is large, so each brings an anomaly to time too;
+    // the million 1-wei transfers are not.
+    config.anomalies.large_transfer = Amount::whole(1).raw();
     let reader = Wbx::attach(
         Connection::connect(&f.anvil.endpoint(), None).await?,
         f.admin.deployment().clone(),
@@ -198,18 +201,31 @@ async fn main() -> eyre::Result<()> {
     eyre::ensure!(stream.status().is_success(), "events: {}", stream.status());
     let trader = f.as_account(who::TRADER).await;
     let mut live = Vec::new();
+    let mut live_anomaly = Vec::new();
     let mut cli_live = Vec::new();
     let mut text = String::new();
     for i in 0..20 {
         let sent = trader.transfer(address(who::STRANGER), Amount::whole(1)).await?;
         let t0 = Instant::now();
         let tx = sent.hash.to_string();
-        while !text.contains(&tx) {
+        let anomaly = "\"type\":\"anomaly\",\"id\"";
+        let block = format!("\"block\":{},", sent.block);
+        let (mut moved, mut flagged) = (None, None);
+        while moved.is_none() || flagged.is_none() {
             let chunk = tokio::time::timeout(Duration::from_secs(10), stream.chunk()).await??;
             let chunk = chunk.ok_or_else(|| eyre::eyre!("the stream ended"))?;
             text.push_str(&String::from_utf8_lossy(&chunk));
+            if moved.is_none() && text.contains(&tx) {
+                moved = Some(t0.elapsed());
+            }
+            if flagged.is_none()
+                && text.split("\n\n").any(|e| e.contains(anomaly) && e.contains(&block))
+            {
+                flagged = Some(t0.elapsed());
+            }
         }
-        live.push(t0.elapsed());
+        live.push(moved.expect("seen"));
+        live_anomaly.push(flagged.expect("seen"));
         text.clear();
         if i < 5 {
             // The CLI way: sync the copy, then ask for the block's movements.
@@ -242,11 +258,16 @@ async fn main() -> eyre::Result<()> {
         }
     }
     let (p50, p95, max) = stats(live);
+    let (a50, a95, amax) = stats(live_anomaly);
     let (c50, c95, _) = stats(cli_live);
     println!("\nlive update, receipt to its event on the stream (20 transfers, one per block):");
     println!(
         "  dashboard: p50 {p50:.0} ms, p95 {p95:.0} ms, max {max:.0} ms (poll every 100 ms; target < 1000 ms: {})",
         if max < 1000.0 { "met" } else { "NOT met" }
+    );
+    println!(
+        "  dashboard, its large-transfer anomaly: p50 {a50:.0} ms, p95 {a95:.0} ms, max {amax:.0} ms (target < 1000 ms: {})",
+        if amax < 1000.0 { "met" } else { "NOT met" }
     );
     println!(
         "  CLI (wbx audit sync, then wbx audit transactions --from-block N): p50 {c50:.0} ms, p95 {c95:.0} ms"
