@@ -451,13 +451,21 @@ impl SyncLoop {
             match head {
                 Ok(h) if Some(h) != last_head => {
                     match db.take().map_or_else(|| Db::open(&self.path, &self.scope), Ok) {
-                        Ok(d) => match self.step(&wbx, &live, d, &mut kept, &opts).await {
-                            Ok(d) => {
-                                db = Some(d);
-                                last_head = Some(h);
+                        Ok(d) => {
+                            // A stop does not wait for a long sync: what it committed stays, and
+                            // the next run resumes from there.
+                            let step = tokio::select! {
+                                r = self.step(&wbx, &live, d, &mut kept, &opts) => r,
+                                _ = stop.wait_for(|s| *s) => break,
+                            };
+                            match step {
+                                Ok(d) => {
+                                    db = Some(d);
+                                    last_head = Some(h);
+                                }
+                                Err(e) => tracing::warn!(error = %e, "sync failed; trying again"),
                             }
-                            Err(e) => tracing::warn!(error = %e, "sync failed; trying again"),
-                        },
+                        }
                         Err(e) => tracing::error!(error = %e, "cannot open the audit index"),
                     }
                 }
