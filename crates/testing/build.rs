@@ -16,6 +16,7 @@ const MOCKS: &[(&str, &str)] = &[
     ("WebexTokenV0", "WebexTokenV0.sol"),
     ("NoBoolToken", "NoBoolToken.sol"),
     ("NftLike", "NftLike.sol"),
+    ("ContractWallet", "ContractWallet.sol"),
 ];
 
 fn main() {

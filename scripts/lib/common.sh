@@ -56,7 +56,7 @@ ensure_slither() {
 }
 
 # Installs Debian's chromium when /usr/bin/chromium is missing: the audit HTML report's test renders
-# the page in it headless.
+# the page in it headless, and the dashboard's browser test drives it over the DevTools protocol.
 ensure_chromium() {
   [[ -x /usr/bin/chromium ]] && return 0
   command -v apt-get >/dev/null || die "chromium is missing and there is no apt-get: install chromium"

@@ -11,23 +11,13 @@
 //!
 //! `cargo bench -p wbx-audit --bench sync` (or `scripts/bench audit`).
 
-use alloy::{
-    network::TransactionBuilder,
-    primitives::{Address, U256, keccak256},
-    providers::{Provider, ext::AnvilApi},
-    rpc::types::{Filter, TransactionRequest},
-    sol_types::SolCall,
-};
+use alloy::rpc::types::Filter;
 use futures::TryStreamExt;
 use std::time::Instant;
 use wbx_audit::{Db, SyncOptions, db::Scope};
-use wbx_sdk::{Bucket, contracts::WebexToken, events::log_pages, pipeline::Pipeline};
-use wbx_testing::{Fixture, account, anvil, who, workspace_root};
+use wbx_sdk::events::log_pages;
+use wbx_testing::{Fixture, anvil, workspace_root};
 
-/// Recipients per `allocateBatch` (under the per-transaction gas cap).
-const BATCH: usize = 1_500;
-/// Transactions per mined block.
-const TXS_PER_BLOCK: usize = 10;
 /// Blocks per `eth_getLogs` page, and pages in flight, for both the bare fetch and the sync.
 const CHUNK: u64 = 1;
 const CONCURRENCY: usize = 4;
@@ -40,53 +30,10 @@ async fn main() -> eyre::Result<()> {
     let f = Fixture::on(anvil().args(["--gas-limit", "500000000"])).await;
     let token = f.admin.deployment().token;
     let p = f.admin.provider();
-    let from = p.get_block_number().await? + 1;
 
-    // The events: allocateBatch of 1 wei to a few recipients over and over (warm slots keep the
-    // gas per recipient low), many transactions per block.
+    // The events: allocateBatch of 1 wei to a few recipients over and over.
     let start = Instant::now();
-    let recipients: Vec<Address> = (0..64u64)
-        .map(|i| Address::from_word(keccak256(U256::from(i).to_be_bytes::<32>())))
-        .collect();
-    let admin = account(&f.anvil, who::ADMIN).await;
-    p.anvil_set_auto_mine(false).await?;
-    let mut made = 0usize;
-    while made < n {
-        let mut requests = Vec::new();
-        for _ in 0..TXS_PER_BLOCK {
-            let k = BATCH.min(n - made);
-            if k == 0 {
-                break;
-            }
-            let to: Vec<Address> =
-                (0..k).map(|i| recipients[(made + i) % recipients.len()]).collect();
-            let call = WebexToken::allocateBatchCall {
-                bucket: Bucket::CommunityRewards.index(),
-                recipients: to,
-                amounts: vec![U256::from(1); k],
-                paymentId: keccak256(U256::from(made).to_be_bytes::<32>()),
-            };
-            requests.push(
-                TransactionRequest::default()
-                    .with_to(token)
-                    .with_input(call.abi_encode())
-                    .with_gas_limit(16_000_000),
-            );
-            made += k;
-        }
-        let mut pipeline = Pipeline::new(&admin).await?;
-        let signed = pipeline.sign(requests).await?;
-        for tx in &signed {
-            let _pending = p.send_raw_transaction(&tx.raw).await?;
-        }
-        p.anvil_mine(Some(1), None).await?;
-        let end = pipeline.next_nonce();
-        while p.get_transaction_count(f.admin.sender()?).latest().await? < end {
-            p.anvil_mine(Some(1), None).await?;
-        }
-    }
-    p.anvil_set_auto_mine(true).await?;
-    let to = p.get_block_number().await?;
+    let (from, to, _) = wbx_testing::bulk::allocations(&f, n).await?;
     println!(
         "made {n} Transfer events in blocks {from}..{to} in {:.1} s",
         start.elapsed().as_secs_f64()

@@ -91,16 +91,31 @@ pub struct Anomaly {
 
 /// Every anomaly in the index, in time order.
 pub fn anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
+    let mut out = large_transfers(db, o, 0)?;
+    out.extend(access_anomalies(db, o)?);
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Sorts anomalies into report order: by time, then block, then kind (stable, so two of a kind in
+/// one block keep their log order).
+pub fn sort(list: &mut [Anomaly]) {
+    list.sort_by_key(|a| (a.time, a.block, a.kind));
+}
+
+/// Large transfers in blocks `from..`, in chain order. Each depends on its own log only, so a
+/// live dashboard asks for the new blocks' ones and keeps the rest.
+pub fn large_transfers(db: &Db, o: &AnomalyOptions, from: u64) -> Result<Vec<Anomaly>> {
     let conn = db.connection();
     let mut out = Vec::new();
-
-    // Large transfers (mints are issuances, reported by the buckets, not here).
+    // Mints are issuances, reported by the buckets, not here.
     let mut st = conn.prepare(
         "SELECT t.block, b.timestamp, t.from_addr, t.to_addr, t.amount FROM transfers t
-         JOIN blocks b ON b.number = t.block WHERE t.amount >= ?1 ORDER BY t.block, t.log_index",
+         JOIN blocks b ON b.number = t.block WHERE t.amount >= ?1 AND t.block >= ?2
+         ORDER BY t.block, t.log_index",
     )?;
     let min = o.large_transfer.to_be_bytes::<32>();
-    let mut rows = st.query([min.as_slice()])?;
+    let mut rows = st.query(rusqlite::params![min.as_slice(), from.min(i64::MAX as u64) as i64])?;
     while let Some(r) = rows.next()? {
         let from = addr(&r.get::<_, Vec<u8>>(2)?);
         if from == Address::ZERO {
@@ -116,6 +131,15 @@ pub fn anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
             detail: format!("{v} WBX from {from} to {to}"),
         });
     }
+    Ok(out)
+}
+
+/// Every anomaly but the large transfers: grant bursts, admin changes, pauses, late renewals and
+/// lapses. They read the access and admin events (a few rows beside the transfers) and the
+/// indexed head's time, so they are worked out again as a whole.
+pub fn access_anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
+    let conn = db.connection();
+    let mut out = Vec::new();
 
     // Access events: bursts, admin changes, late renewals.
     struct Row {
@@ -299,6 +323,6 @@ pub fn anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
         }
     }
 
-    out.sort_by_key(|a| (a.time, a.block, a.kind));
+    sort(&mut out);
     Ok(out)
 }

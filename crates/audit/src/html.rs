@@ -21,7 +21,7 @@ pub fn utc(ts: u64) -> String {
 }
 
 /// Escapes text for HTML.
-fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -47,12 +47,18 @@ const COLORS: &[&str] = &["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed",
 
 /// The daily transfer volume (UTC days, mints left out): (day start, volume, count).
 pub fn daily_volume(db: &Db) -> Result<Vec<(u64, U256, u64)>> {
+    daily_volume_from(db, 0)
+}
+
+/// The daily transfer volume of blocks `from..` only (a live view adds each new range to what it
+/// has).
+pub fn daily_volume_from(db: &Db, from: u64) -> Result<Vec<(u64, U256, u64)>> {
     let mut st = db.connection().prepare(
         "SELECT b.timestamp / 86400, t.amount FROM transfers t JOIN blocks b ON b.number = t.block
-         WHERE t.from_addr != zeroblob(20)",
+         WHERE t.from_addr != zeroblob(20) AND t.block >= ?1",
     )?;
     let mut days: BTreeMap<u64, (U256, u64)> = BTreeMap::new();
-    let mut rows = st.query([])?;
+    let mut rows = st.query([from.min(i64::MAX as u64) as i64])?;
     while let Some(r) = rows.next()? {
         let day = r.get::<_, i64>(0)? as u64;
         let e = days.entry(day).or_default();
@@ -118,7 +124,8 @@ pub fn active_over_time(db: &Db, samples: usize) -> Result<ActiveGrants> {
     Ok(ActiveGrants { roles, points })
 }
 
-fn bucket_section(out: &mut String, rows: &[BucketRow]) {
+/// The bucket table and its chart (issued and released per bucket).
+pub fn bucket_section(out: &mut String, rows: &[BucketRow]) {
     out.push_str("<h2>Buckets</h2>\n<table id=\"buckets\"><thead><tr><th>bucket</th><th>policy</th><th>issued</th><th>released</th><th>remaining</th><th>allocations</th></tr></thead><tbody>\n");
     for r in rows {
         let _ = writeln!(
@@ -175,7 +182,8 @@ fn bucket_section(out: &mut String, rows: &[BucketRow]) {
     );
 }
 
-fn volume_section(out: &mut String, days: &[(u64, U256, u64)]) {
+/// The daily volume chart and table.
+pub fn volume_section(out: &mut String, days: &[(u64, U256, u64)]) {
     out.push_str("<h2>Daily transfer volume</h2>\n");
     if days.is_empty() {
         out.push_str("<p>No transfers.</p>\n");
@@ -222,58 +230,63 @@ fn volume_section(out: &mut String, days: &[(u64, U256, u64)]) {
     out.push_str("</tbody></table>\n");
 }
 
-fn grants_section(out: &mut String, roles: &[String], points: &[(u64, Vec<u64>)]) {
+fn grants_section(out: &mut String, active: &ActiveGrants) {
     out.push_str("<h2>Active grants by role over time</h2>\n");
+    out.push_str(&grants_chart(active));
+}
+
+/// Active grants per role over time as an SVG: one lane per role, stacked top to bottom, each a
+/// step line on the same count scale with the role's name and its latest count beside it. Roles
+/// never share a lane, so two roles with equal counts cannot hide one another (one line on top of
+/// another, as a single shared plot drew them).
+pub fn grants_chart(active: &ActiveGrants) -> String {
+    let (roles, points) = (&active.roles, &active.points);
     let max = points.iter().flat_map(|(_, c)| c.iter().copied()).max().unwrap_or(0).max(1);
-    let (w, h, top) = (1000u64, 260u64, 180u64);
+    let (w, left, right, lane, gap) = (1000u64, 150u64, 40u64, 40u64, 14u64);
+    let h = 30 + roles.len().max(1) as u64 * (lane + gap) + 20;
     let (t0, t1) = (points.first().map_or(0, |p| p.0), points.last().map_or(1, |p| p.0));
     let span = (t1 - t0).max(1);
+    let plot = w - left - right;
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "<svg id=\"grants-chart\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"active grants by role\">\
-         <line x1=\"40\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#555\"/><line x1=\"40\" y1=\"10\" x2=\"40\" y2=\"{}\" stroke=\"#555\"/>\
-         <text x=\"4\" y=\"18\" font-size=\"11\">{max}</text><text x=\"4\" y=\"{}\" font-size=\"11\">0</text>\
-         <text x=\"40\" y=\"{}\" font-size=\"11\">{}</text><text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>",
-        10 + top,
-        w - 20,
-        10 + top,
-        10 + top,
-        10 + top,
-        top + 26,
+         <text x=\"{left}\" y=\"16\" font-size=\"11\">{}</text><text x=\"{}\" y=\"16\" font-size=\"11\" text-anchor=\"end\">{}</text>",
         utc(t0),
-        w - 20,
-        top + 26,
+        w - right,
         utc(t1)
     );
     for (ri, role) in roles.iter().enumerate() {
         let color = COLORS[ri % COLORS.len()];
-        // A step line (a count holds until the next sample), each role lifted by a pixel or two
-        // so that roles with equal counts stay visible side by side.
-        let lift = 2 * ri as u64;
+        let top = 26 + ri as u64 * (lane + gap);
+        let base = top + lane;
+        let y = |c: u64| base - c * lane / max;
         let mut pts: Vec<String> = Vec::new();
         for (i, (t, c)) in points.iter().enumerate() {
-            let x = 40 + (t - t0) * (w - 60) / span;
-            let y = (10 + top - c[ri] * top / max).saturating_sub(lift);
+            let x = left + (t - t0) * plot / span;
             if i > 0 {
-                let prev = (10 + top - points[i - 1].1[ri] * top / max).saturating_sub(lift);
-                pts.push(format!("{x},{prev}"));
+                pts.push(format!("{x},{}", y(points[i - 1].1[ri])));
             }
-            pts.push(format!("{x},{y}"));
+            pts.push(format!("{x},{}", y(c[ri])));
         }
+        let now = points.last().map_or(0, |p| p.1[ri]);
         let _ = writeln!(
             out,
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>\
-             <rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{color}\"/><text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>",
+            "<g class=\"lane\" data-role=\"{r}\" data-top=\"{top}\" data-bottom=\"{base}\">\
+             <rect x=\"{left}\" y=\"{top}\" width=\"{plot}\" height=\"{lane}\" fill=\"#f8fafc\"/>\
+             <line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" stroke=\"#94a3b8\"/>\
+             <text x=\"8\" y=\"{}\" font-size=\"13\" fill=\"{color}\" font-weight=\"bold\">{r}</text>\
+             <text x=\"8\" y=\"{}\" font-size=\"11\">now {now} (max {max})</text>\
+             <polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"><title>{r}</title></polyline></g>",
+            w - right,
+            top + 16,
+            top + 32,
             pts.join(" "),
-            esc(role),
-            40 + ri as u64 * 130,
-            top + 40,
-            58 + ri as u64 * 130,
-            top + 51,
-            esc(role)
+            r = esc(role),
         );
     }
     out.push_str("</svg>\n");
+    out
 }
 
 fn anomaly_section(out: &mut String, list: &[Anomaly]) {
@@ -321,7 +334,7 @@ pub fn render(db: &Db, anomaly_options: &AnomalyOptions) -> Result<String> {
     );
     bucket_section(&mut out, &buckets);
     volume_section(&mut out, &days);
-    grants_section(&mut out, &active.roles, &active.points);
+    grants_section(&mut out, &active);
     anomaly_section(&mut out, &list);
     out.push_str("</body></html>\n");
     Ok(out)
@@ -339,5 +352,55 @@ mod tests {
         assert_eq!(scale(U256::from(5), U256::ZERO, 200), 0);
         assert_eq!(esc("<a&b>"), "&lt;a&amp;b&gt;");
         assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+    }
+
+    /// A lane: its top and bottom, and the points of its line.
+    type Lane = (u64, u64, Vec<(u64, u64)>);
+
+    /// The points of each role's line, and its lane's vertical bounds.
+    fn lanes(svg: &str) -> Vec<Lane> {
+        svg.split("<g class=\"lane\"")
+            .skip(1)
+            .map(|g| {
+                let attr = |name: &str| -> u64 {
+                    let i = g.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                    g[i..].split('"').next().unwrap().parse().unwrap()
+                };
+                let i = g.find("points=\"").unwrap() + 8;
+                let pts = g[i..]
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .split(' ')
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect();
+                (attr("data-top"), attr("data-bottom"), pts)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn roles_with_equal_counts_stay_apart() {
+        // Three roles with the very same counts at every moment: the old chart drew one line.
+        let active = ActiveGrants {
+            roles: vec!["admin".into(), "auditor".into(), "trader".into()],
+            points: vec![(0, vec![1, 1, 1]), (60, vec![2, 2, 2]), (120, vec![1, 1, 1])],
+        };
+        let svg = grants_chart(&active);
+        let lanes = lanes(&svg);
+        assert_eq!(lanes.len(), 3);
+        for (i, (top, bottom, pts)) in lanes.iter().enumerate() {
+            assert!(pts.iter().all(|(_, y)| top <= y && y <= bottom), "lane {i} leaves its band");
+            for (top2, bottom2, _) in &lanes[i + 1..] {
+                assert!(bottom < top2 || bottom2 < top, "lanes overlap");
+            }
+            assert!(svg.contains(&format!(">{}</text>", active.roles[i])), "label");
+        }
+        // Within a lane the line still goes up and down with the count.
+        let ys: Vec<u64> = lanes[0].2.iter().map(|p| p.1).collect();
+        assert!(ys.iter().min() < ys.iter().max());
     }
 }

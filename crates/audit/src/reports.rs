@@ -117,16 +117,55 @@ fn movement(
     })
 }
 
+/// The CSV header of a movement list (`wbx audit transactions --format csv`, the dashboard's
+/// export).
+pub const CSV_HEADER: &str = "block,time,kind,from,to,wbx,eth,bucket,tx";
+
+/// One movement as a CSV row under [`CSV_HEADER`].
+pub fn csv_row(m: &Movement) -> String {
+    [
+        m.block.to_string(),
+        crate::html::utc(m.time),
+        format!("{:?}", m.kind).to_lowercase(),
+        m.from.to_string(),
+        m.to.to_string(),
+        m.amount.to_string(),
+        m.eth.map_or(String::new(), |e| e.to_string()),
+        m.bucket.map_or(String::new(), |b| b.to_string()),
+        m.tx.to_string(),
+    ]
+    .join(",")
+}
+
 /// Token movements matching `f`, in chain order.
 pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
+    movements(db, f, None)
+}
+
+/// The newest `limit` token movements matching `f`, newest first (what a dashboard shows; the
+/// tables' keys are walked backwards, so it costs the same on a million rows as on a hundred).
+pub fn recent_transactions(db: &Db, f: &TxFilter, limit: usize) -> Result<Vec<Movement>> {
+    let mut out = movements(db, f, Some(limit))?;
+    out.reverse();
+    out.truncate(limit);
+    Ok(out)
+}
+
+fn movements(db: &Db, f: &TxFilter, limit: Option<usize>) -> Result<Vec<Movement>> {
     let want = |k| f.kinds.is_empty() || f.kinds.contains(&k);
+    // The block range also bounds `t.block`, so SQLite walks the tables' (block, log_index) keys
+    // instead of scanning them: a dashboard asking for the newest rows of a million stays fast.
+    let (lo, hi) = (f.from_block.unwrap_or(0), f.to_block.map_or(i64::MAX, |b| b as i64));
     let range = format!(
-        "b.number >= {} AND b.number <= {} AND b.timestamp >= {} AND b.timestamp <= {}",
-        f.from_block.unwrap_or(0),
-        f.to_block.map_or(i64::MAX, |b| b as i64),
+        "t.block >= {lo} AND t.block <= {hi} AND b.number >= {lo} AND b.number <= {hi} AND b.timestamp >= {} AND b.timestamp <= {}",
         f.from_time.unwrap_or(0),
         f.to_time.map_or(i64::MAX, |t| t as i64),
     );
+    // Newest first and at most `limit` per table when a limit is asked for; the caller merges.
+    let tail = match limit {
+        Some(n) => format!(" ORDER BY t.block DESC, t.log_index DESC LIMIT {n}"),
+        None => String::new(),
+    };
     // The account and minimum-amount filters run inside SQLite where a table has the columns, so
     // a report on a million transfers does not load them all; the final `retain` covers the rest.
     // Both are hex literals of values we encode, never user text.
@@ -146,7 +185,7 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     if want(MovementKind::Issuance) {
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.operator, t.amount, t.per_bucket
-             FROM issuances t JOIN blocks b ON b.number = t.block WHERE {range}"
+             FROM issuances t JOIN blocks b ON b.number = t.block WHERE {range}{tail}"
         ))?;
         let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
@@ -169,7 +208,7 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
         let bucket = f.bucket.map_or(String::new(), |b| format!(" AND t.bucket = {}", b.index()));
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.operator, t.to_addr, t.amount, t.bucket
-             FROM allocations t JOIN blocks b ON b.number = t.block WHERE {range}{bucket}{}{}",
+             FROM allocations t JOIN blocks b ON b.number = t.block WHERE {range}{bucket}{}{}{tail}",
             party("operator", "to_addr"),
             at_least("amount"),
         ))?;
@@ -185,7 +224,7 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     if f.bucket.is_none() && want(MovementKind::Transfer) {
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.from_addr, t.to_addr, t.amount
-             FROM transfers t JOIN blocks b ON b.number = t.block WHERE {range}{}{}",
+             FROM transfers t JOIN blocks b ON b.number = t.block WHERE {range}{}{}{tail}",
             party("from_addr", "to_addr"),
             at_least("amount"),
         ))?;
@@ -200,7 +239,7 @@ pub fn transactions(db: &Db, f: &TxFilter) -> Result<Vec<Movement>> {
     if f.bucket.is_none() && want(MovementKind::Swap) {
         let mut st = conn.prepare(&format!(
             "SELECT t.block, t.log_index, b.timestamp, t.tx, t.sender, t.to_addr, t.eth_in, t.wbx_in, t.eth_out, t.wbx_out
-             FROM swaps t JOIN blocks b ON b.number = t.block WHERE {range}{}",
+             FROM swaps t JOIN blocks b ON b.number = t.block WHERE {range}{}{tail}",
             party("sender", "to_addr"),
         ))?;
         let mut rows = st.query([])?;
@@ -536,44 +575,76 @@ pub struct BucketRow {
 
 /// Issued, released and remaining per bucket, from `SupplyIssued` and `Allocated` events.
 pub fn buckets(db: &Db) -> Result<Vec<BucketRow>> {
-    let conn = db.connection();
-    let mut issued = [U256::ZERO; 5];
-    let mut released = [U256::ZERO; 5];
-    let mut count = [0u64; 5];
-    let mut st = conn.prepare("SELECT per_bucket FROM issuances")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let per: Vec<u8> = r.get(0)?;
-        for (i, v) in issued.iter_mut().enumerate() {
-            *v += amount(&per[i * 32..i * 32 + 32]);
+    Ok(BucketTotals::since(db, 0)?.rows())
+}
+
+/// Sums of the bucket events from some block on. A dashboard keeps one and adds each new range
+/// to it ([`BucketTotals::add`]) instead of summing a million allocations again on every block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BucketTotals {
+    /// Issued into each bucket (by [`Bucket::index`]).
+    pub issued: [U256; 5],
+    /// Released from each bucket.
+    pub released: [U256; 5],
+    /// Allocations from each bucket.
+    pub allocations: [u64; 5],
+}
+
+impl BucketTotals {
+    /// The sums over the events in blocks `from..`.
+    pub fn since(db: &Db, from: u64) -> Result<Self> {
+        let conn = db.connection();
+        let mut t = Self::default();
+        let from = from.min(i64::MAX as u64) as i64;
+        let mut st = conn.prepare("SELECT per_bucket FROM issuances WHERE block >= ?1")?;
+        let mut rows = st.query([from])?;
+        while let Some(r) = rows.next()? {
+            let per: Vec<u8> = r.get(0)?;
+            for (i, v) in t.issued.iter_mut().enumerate() {
+                *v += amount(&per[i * 32..i * 32 + 32]);
+            }
+        }
+        let mut st = conn.prepare("SELECT bucket, amount FROM allocations WHERE block >= ?1")?;
+        let mut rows = st.query([from])?;
+        while let Some(r) = rows.next()? {
+            let i = (r.get::<_, i64>(0)? as usize).min(4);
+            t.released[i] += amount(&r.get::<_, Vec<u8>>(1)?);
+            t.allocations[i] += 1;
+        }
+        Ok(t)
+    }
+
+    /// Adds the sums of a later range.
+    pub fn add(&mut self, later: &Self) {
+        for i in 0..5 {
+            self.issued[i] += later.issued[i];
+            self.released[i] += later.released[i];
+            self.allocations[i] += later.allocations[i];
         }
     }
-    let mut st = conn.prepare("SELECT bucket, amount FROM allocations")?;
-    let mut rows = st.query([])?;
-    while let Some(r) = rows.next()? {
-        let i = (r.get::<_, i64>(0)? as usize).min(4);
-        released[i] += amount(&r.get::<_, Vec<u8>>(1)?);
-        count[i] += 1;
+
+    /// One report row per bucket.
+    pub fn rows(&self) -> Vec<BucketRow> {
+        let total: U256 = self.issued.iter().copied().sum();
+        Bucket::ALL
+            .iter()
+            .map(|&b| {
+                let i = b.index() as usize;
+                BucketRow {
+                    bucket: b,
+                    title: b.title(),
+                    share_bps: b.share_bps(),
+                    issued: Amount::from_raw(self.issued[i]),
+                    released: Amount::from_raw(self.released[i]),
+                    remaining: Amount::from_raw(self.issued[i].saturating_sub(self.released[i])),
+                    allocations: self.allocations[i],
+                    issued_share_bps: if total.is_zero() {
+                        0
+                    } else {
+                        (self.issued[i] * U256::from(10_000u64) / total).to::<u64>()
+                    },
+                }
+            })
+            .collect()
     }
-    let total: U256 = issued.iter().copied().sum();
-    Ok(Bucket::ALL
-        .iter()
-        .map(|&b| {
-            let i = b.index() as usize;
-            BucketRow {
-                bucket: b,
-                title: b.title(),
-                share_bps: b.share_bps(),
-                issued: Amount::from_raw(issued[i]),
-                released: Amount::from_raw(released[i]),
-                remaining: Amount::from_raw(issued[i].saturating_sub(released[i])),
-                allocations: count[i],
-                issued_share_bps: if total.is_zero() {
-                    0
-                } else {
-                    (issued[i] * U256::from(10_000u64) / total).to::<u64>()
-                },
-            }
-        })
-        .collect())
 }

@@ -2,6 +2,7 @@
 //! (`node_modules/.bin/anvil`, installed by `npm ci`), a deployed fixture with one account per
 //! role, and anvil's time travel. Each test gets its own node, so tests run in parallel.
 
+pub mod bulk;
 pub mod http;
 pub mod proxy;
 

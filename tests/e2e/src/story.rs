@@ -185,7 +185,7 @@ impl Story {
         self.work.path()
     }
 
-    /// Plays the six steps of the policy story, then stops the keeper. The node stops when the
+    /// Plays the seven steps of the policy story, then stops the keeper. The node stops when the
     /// story is dropped.
     pub async fn play(&mut self) -> Result<Vec<StepReport>> {
         self.cast_list();
@@ -195,6 +195,7 @@ impl Story {
         self.time_passes().await.wrap_err("step 4 (time passes)")?;
         self.revocation().await.wrap_err("step 5 (revocation)")?;
         self.audit().await.wrap_err("step 6 (audit)")?;
+        self.dashboard().await.wrap_err("step 7 (dashboard)")?;
         self.stop_keeper().await?;
         Ok(std::mem::take(&mut self.reports))
     }
@@ -483,6 +484,113 @@ impl Story {
         Ok(())
     }
 
+    /// Step 7: the auditor's grant opens the live dashboard: `wbx audit serve` runs in the
+    /// background, Carol signs in with `wbx audit login` and reads the JSON API with the token;
+    /// once Ada revokes her grant, the very next request is refused, in the CLI's words.
+    pub async fn dashboard(&mut self) -> Result<()> {
+        self.begin(
+            "7. The auditor signs in to the live dashboard with her grant; revoked, she is refused",
+        );
+        let port = free_port()?;
+        let url = format!("http://127.0.0.1:{port}");
+        let args: Vec<String> = ["audit", "serve", "--listen", &format!("127.0.0.1:{port}")]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        self.say(&self.dim(&format!("$ wbx {} &   (log: dashboard.log)", args.join(" "))));
+        let log = std::fs::File::create(self.work.path().join("dashboard.log"))?;
+        // Killed on drop should a check below fail; stopped with SIGTERM at the end otherwise.
+        let mut server = self
+            .command(&args)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .wrap_err("start wbx audit serve")?;
+        let http = reqwest::Client::new();
+        let dashboard_log =
+            |work: &Path| std::fs::read_to_string(work.join("dashboard.log")).unwrap_or_default();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let health = http.get(format!("{url}/health")).send().await;
+            if let Ok(r) = health
+                && r.json::<serde_json::Value>().await.is_ok_and(|v| v["ready"] == true)
+            {
+                break;
+            }
+            if let Some(status) = server.try_wait()? {
+                bail!("wbx audit serve exited ({status}): {}", dashboard_log(self.work.path()));
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the dashboard did not come up: {}",
+                dashboard_log(self.work.path())
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.check(&format!("the dashboard serves the index at {url}, kept in sync"));
+
+        let run = self.ok(&["audit", "login", &url], CAROL).await?;
+        let token = run.stdout.trim().to_string();
+        ensure!(token.len() == 64, "`wbx audit login` printed no token: {}", run.stdout);
+        let get = |path: &str| {
+            let req = http.get(format!("{url}{path}")).bearer_auth(&token);
+            async move {
+                let r = req.send().await?;
+                let status = r.status();
+                eyre::Ok((status, r.json::<serde_json::Value>().await?))
+            }
+        };
+        self.say(&self.dim(&format!("$ curl -H 'Authorization: Bearer …' {url}/api/access")));
+        let (status, access) = get("/api/access").await?;
+        ensure!(status == 200, "GET /api/access answered {status}: {access}");
+        let carol = CAROL.address().to_string().to_lowercase();
+        let holders = access["holders"].as_array().cloned().unwrap_or_default();
+        for h in &holders {
+            self.say(&format!(
+                "  {}  {:<9} {}",
+                h["account"].as_str().unwrap_or_default(),
+                h["role"].as_str().unwrap_or_default(),
+                h["status"].as_str().unwrap_or_default()
+            ));
+        }
+        ensure!(
+            holders.iter().any(|h| h["account"] == carol.as_str() && h["role"] == "auditor"),
+            "the API does not list Carol's auditor grant: {access}"
+        );
+        let (status, overview) = get("/api/overview").await?;
+        let head = self.reader()?.provider().get_block_number().await?;
+        ensure!(
+            status == 200 && overview["indexedBlock"].as_u64().is_some_and(|b| b + 5 >= head),
+            "GET /api/overview answered {status}: {overview}"
+        );
+        self.check("Carol signed in with `wbx audit login` (Sign-In with Ethereum, her auditor grant checked on chain) and read the API");
+
+        self.ok(&["access", "revoke", &CAROL.address().to_string(), "auditor"], ADMIN).await?;
+        self.say(&self.dim(&format!("$ curl -H 'Authorization: Bearer …' {url}/api/overview")));
+        let (status, refused) = get("/api/overview").await?;
+        let message = refused["message"].as_str().unwrap_or_default().to_string();
+        self.say(&format!("{status}: {message}"));
+        ensure!(
+            status == 403
+                && message.contains("auditor grant")
+                && message.contains("was revoked at"),
+            "after the revocation the API answered {status}: {refused}"
+        );
+        self.check("revoked by Ada; Carol's next request was refused, saying so as the CLI does");
+
+        if let Some(pid) = server.id() {
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+        }
+        let status = tokio::time::timeout(Duration::from_secs(15), server.wait())
+            .await
+            .map_err(|_| eyre!("the dashboard did not stop within 15 s of SIGTERM"))??;
+        ensure!(status.success(), "the dashboard exited with {status}");
+        self.say(&self.dim("dashboard stopped (SIGTERM)"));
+        self.end();
+        Ok(())
+    }
+
     async fn nonce(&self, who: Player) -> Result<u64> {
         Ok(self.reader()?.provider().get_transaction_count(who.address()).await?)
     }
@@ -705,7 +813,8 @@ impl Story {
 fn is_read_only(args: &[String]) -> bool {
     let first = args.first().map(String::as_str);
     let second = args.get(1).map(String::as_str);
-    matches!(first, Some("buckets" | "balance" | "allowance" | "quote" | "audit"))
+    let login = matches!((first, second), (Some("audit"), Some("login")));
+    matches!(first, Some("buckets" | "balance" | "allowance" | "quote" | "audit")) && !login
         || matches!((first, second), (Some("access"), Some("list" | "show")))
         || matches!((first, second), (Some("pool"), Some("info")))
 }

@@ -53,10 +53,18 @@ pub(crate) struct IndexArgs {
 
 impl IndexArgs {
     /// A read-only connection and the deployment record: the audit never signs.
-    async fn connect(&self) -> Result<(Connection, wbx_sdk::Deployment)> {
+    pub(crate) async fn connect(&self) -> Result<(Connection, wbx_sdk::Deployment)> {
         let conn = Connection::connect(&self.rpc.rpc_url, None).await?;
         let record = self.deployment.record(&conn)?;
         Ok((conn, record))
+    }
+
+    /// The index file a sync writes: --db, else the default path for the node's chain and the
+    /// deployment's token.
+    pub(crate) fn sync_path(&self, conn: &Connection, record: &wbx_sdk::Deployment) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(|| default_path(Path::new("."), conn.chain_id(), record.token))
     }
 
     /// The index file for reports: --db, else the only `.wbx/audit-*.sqlite`, else the default
@@ -126,7 +134,7 @@ pub(crate) struct AnomalyArgs {
 }
 
 impl AnomalyArgs {
-    fn options(&self) -> AnomalyOptions {
+    pub(crate) fn options(&self) -> AnomalyOptions {
         AnomalyOptions {
             large_transfer: self.large_transfer.raw(),
             burst_count: self.burst_count,
@@ -198,6 +206,15 @@ pub(crate) enum AuditCommand {
         #[command(flatten)]
         index: IndexArgs,
     },
+    /// Serve the live dashboard (pages and JSON API) over the index, kept in sync; sign-in needs
+    /// an active Auditor or Admin grant.
+    ///
+    /// Example: `wbx audit serve --listen 127.0.0.1:8080 --alert-webhook http://127.0.0.1:9000/hook`
+    Serve(crate::cmd::dashboard::ServeArgs),
+    /// Sign in to a running dashboard with your wallet and print a bearer token for its API.
+    ///
+    /// Example: `TOKEN=$(wbx audit login http://127.0.0.1:8080 --account auditor)`
+    Login(crate::cmd::dashboard::LoginArgs),
     /// Write one self-contained HTML report (tables and inline SVG charts).
     ///
     /// Example: `wbx audit html --out report.html`
@@ -306,6 +323,8 @@ impl AuditCommand {
     pub(crate) async fn run(self, out: Out) -> Result {
         match self {
             Self::Sync(a) => a.run(out).await,
+            Self::Serve(a) => a.run(out).await,
+            Self::Login(a) => a.run(out).await,
             Self::Transactions(a) => a.run(out).await,
             Self::Access { account, role, index } => {
                 let role = role.as_deref().map(role_arg).transpose()?;
@@ -539,11 +558,7 @@ impl SyncArgs {
             return Err(CliError::input("--chunk and --concurrency must be at least 1"));
         }
         let (conn, record) = self.index.connect().await?;
-        let path = self
-            .index
-            .db
-            .clone()
-            .unwrap_or_else(|| default_path(Path::new("."), conn.chain_id(), record.token));
+        let path = self.index.sync_path(&conn, &record);
         let db = Db::open(&path, &Scope::of(&record))?;
         let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
         if out.json || !std::io::stderr().is_terminal() {
@@ -660,10 +675,10 @@ impl TransactionsArgs {
         let text = match format {
             Format::Json => serde_json::to_string_pretty(&list).expect("serialisable"),
             Format::Csv => {
-                let mut s = HEADER.join(",");
+                let mut s = reports::CSV_HEADER.to_string();
                 s.push('\n');
                 for m in &list {
-                    s.push_str(&row(m).join(","));
+                    s.push_str(&reports::csv_row(m));
                     s.push('\n');
                 }
                 s

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod bucket;
 pub(crate) mod completions;
+pub(crate) mod dashboard;
 pub(crate) mod deploy;
 pub(crate) mod doctor;
 pub(crate) mod keeper;

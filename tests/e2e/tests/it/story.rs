@@ -31,7 +31,7 @@ async fn the_policy_story_plays_end_to_end() {
     let mut story = Story::start(wbx).expect("start the story");
     let steps = story.play().await.unwrap_or_else(|e| panic!("{e:?}"));
     let titles: Vec<_> = steps.iter().map(|s| s.title.as_str()).collect();
-    assert_eq!(steps.len(), 6, "steps played: {titles:?}");
+    assert_eq!(steps.len(), 7, "steps played: {titles:?}");
     for (n, step) in steps.iter().enumerate() {
         assert!(step.title.starts_with(&format!("{}.", n + 1)), "step order: {titles:?}");
         assert!(!step.checks.is_empty(), "step {} checked nothing", step.title);
@@ -62,7 +62,7 @@ fn scripts_demo_runs_twice_and_leaves_nothing_running() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "run {run} of scripts/demo failed:\n{stdout}\n{stderr}");
-        for step in 1..=6 {
+        for step in 1..=7 {
             assert!(
                 stdout.contains(&format!("## {step}. ")),
                 "run {run} lacks step {step}:\n{stdout}"
