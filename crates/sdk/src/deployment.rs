@@ -70,7 +70,8 @@ impl Deployment {
                 DeploymentError::Io { path: path.to_path_buf(), source }
             }
         })?;
-        serde_json::from_str(&text)
+        // An editor may have saved it with a byte-order mark, which JSON does not allow.
+        serde_json::from_str(text.trim_start_matches('\u{FEFF}'))
             .map_err(|source| DeploymentError::Invalid { path: path.to_path_buf(), source })
     }
 

@@ -31,7 +31,9 @@ use std::{
 use wbx_contracts::WebexToken;
 
 mod csv;
-pub use csv::{AddressError, CsvError, Payout, parse_address, parse_payouts};
+pub use csv::{
+    AddressError, CsvError, Payout, check_recipients, decode_text, parse_address, parse_payouts,
+};
 
 /// Where a batch stands in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
