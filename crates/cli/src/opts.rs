@@ -98,7 +98,7 @@ impl Cli {
             Command::Doctor(a) => a.run(out).await,
             Command::Audit(c) => c.run(out).await,
             Command::Tx(c) => c.run(out).await,
-            Command::Completions(a) => a.run(),
+            Command::Completions(a) => a.run(out),
         }
     }
 }
