@@ -320,4 +320,78 @@ mod tests {
         assert!(seen.len() > 35, "only {} codes", seen.len());
         assert!(default_fix("grant-expired").unwrap().contains("wbx doctor"));
     }
+
+    /// Every SDK error class has its own code, and bad input (exit 2) is told from failure.
+    #[test]
+    fn every_sdk_error_has_its_code_and_exit() {
+        use alloy::{primitives::Address, transports::TransportErrorKind};
+        let m = || "node says no".to_string();
+        let cases: Vec<(SdkError, u8, &str)> = vec![
+            (SdkError::Revert(Box::new(Revert::Empty)), FAILURE, "reverted-without-reason"),
+            (SdkError::InsufficientFunds { message: m() }, FAILURE, "insufficient-funds"),
+            (SdkError::AlreadyKnown { message: m() }, FAILURE, "already-known"),
+            (SdkError::NonceTooLow { message: m() }, FAILURE, "nonce-too-low"),
+            (SdkError::ReplacementUnderpriced { message: m() }, FAILURE, "replacement-underpriced"),
+            (SdkError::FeeBelowBaseFee { message: m() }, FAILURE, "fee-below-base-fee"),
+            (
+                SdkError::TxReverted { hash: Default::default(), block: 1, reason: None },
+                FAILURE,
+                "tx-reverted",
+            ),
+            (SdkError::Unreachable { url: m(), reason: m() }, FAILURE, "unreachable"),
+            (
+                SdkError::NotJsonRpc { url: m(), what: "HTML".into(), answered: m() },
+                FAILURE,
+                "not-json-rpc",
+            ),
+            (SdkError::WrongChain { record: 1, node: 2 }, BAD_INPUT, "wrong-chain"),
+            (SdkError::NoCode { address: Address::ZERO, what: "x" }, BAD_INPUT, "no-code"),
+            (SdkError::NoSigner, BAD_INPUT, "no-signer"),
+            (
+                SdkError::Deployment(DeploymentError::Missing { path: "x".into() }),
+                BAD_INPUT,
+                "no-deployment",
+            ),
+            (
+                SdkError::Deployment(DeploymentError::Io {
+                    path: "x".into(),
+                    source: std::io::Error::other("x"),
+                }),
+                BAD_INPUT,
+                "bad-deployment",
+            ),
+            (SdkError::Signer(SignerError::InvalidPrivateKey), BAD_INPUT, "bad-private-key"),
+            (
+                SdkError::Signer(SignerError::PrivateKeyOutOfRange("zero")),
+                BAD_INPUT,
+                "bad-private-key",
+            ),
+            (
+                SdkError::Signer(SignerError::Keystore { path: "x".into(), reason: m() }),
+                BAD_INPUT,
+                "bad-keystore",
+            ),
+            (
+                SdkError::Signer(SignerError::DevAccountNotLocal { chain_id: 1 }),
+                BAD_INPUT,
+                "dev-account-not-local",
+            ),
+            (SdkError::Signer(SignerError::DevAccountIndex(5000)), BAD_INPUT, "bad-dev-account"),
+            (SdkError::Amount(wbx_sdk::AmountError::Empty), BAD_INPUT, "bad-amount"),
+            (SdkError::Name("x".parse::<wbx_sdk::Role>().unwrap_err()), BAD_INPUT, "unknown-name"),
+            (SdkError::Rpc(TransportErrorKind::BackendGone.into()), FAILURE, "rpc-error"),
+            (SdkError::Abi(m()), FAILURE, "abi-error"),
+            (SdkError::BadInput(m()), BAD_INPUT, "bad-input"),
+            (SdkError::Other(m()), FAILURE, "failed"),
+        ];
+        for (e, exit, code) in cases {
+            let text = e.to_string();
+            let cli = CliError::from(e);
+            assert_eq!((cli.exit(), cli.code), (exit, code), "{text}");
+            let doc = cli.to_json();
+            assert_eq!(doc["code"], code);
+            assert_eq!(doc["message"], text);
+            assert_eq!(doc["exitCode"], exit);
+        }
+    }
 }

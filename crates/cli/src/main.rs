@@ -79,13 +79,21 @@ fn usage_error(e: clap::Error, json: bool) -> ExitCode {
             })
             .find_map(|s| wbx_sdk::names::non_ascii(&s));
     let rendered = e.render().to_string();
-    let mut message = rendered
-        .split("\n\n")
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("error: ")
-        .trim()
-        .to_string();
+    let mut message = if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // clap printed the help; say what is missing, as every other refusal does.
+        let usage = rendered.lines().find(|l| l.starts_with("Usage:")).unwrap_or("Usage: wbx");
+        let message = format!("a command is missing ({})", usage.trim_start_matches("Usage: "));
+        output::note(&format!("error: {message}"));
+        message
+    } else {
+        rendered
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .trim()
+            .to_string()
+    };
     if let Some(note) = lookalike
         && !message.contains("U+")
     {

@@ -106,7 +106,8 @@ impl Run {
         let e = &doc["error"];
         let code = s(e, "code");
         assert!(
-            !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+            !code.is_empty()
+                && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "{self}"
         );
         assert!(!s(e, "message").is_empty(), "{self}");
