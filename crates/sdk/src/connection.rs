@@ -22,6 +22,10 @@ use std::time::Duration;
 /// The default RPC endpoint: a local anvil.
 pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
 
+/// How long a new connection waits for the node's first answer (its chain id), unless
+/// [`ConnectOptions::request_timeout`] says otherwise.
+pub const FIRST_ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Retries of a rate-limited or dropped request before giving up, and the first backoff in ms.
 const RETRIES: u32 = 8;
 const BACKOFF_MS: u64 = 200;
@@ -111,6 +115,10 @@ impl Connection {
     ) -> Result<Self> {
         check_rpc_url(url).map_err(Error::BadInput)?;
         let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
+        // An endpoint that takes the connection but never answers (a black-holed address, a
+        // socket nobody serves) must not hang the caller forever.
+        let first_answer = options.request_timeout.unwrap_or(FIRST_ANSWER_TIMEOUT);
+        let silent = || format!("no answer within {} s", first_answer.as_secs_f32());
         let policy = Retry { transport_errors: options.retry_transport_errors };
         let backoff = options.backoff.as_millis() as u64;
         let builder = ClientBuilder::default().layer(RetryBackoffLayer::new_with_policy(
@@ -128,11 +136,17 @@ impl Connection {
                     .map_err(|e| unreachable(e.to_string()))?;
                 builder.http_with_client(http, http_url)
             }
-            _ => builder.connect(url).await.map_err(|e| unreachable(e.to_string()))?,
+            _ => tokio::time::timeout(first_answer, builder.connect(url))
+                .await
+                .map_err(|_| unreachable(silent()))?
+                .map_err(|e| unreachable(e.to_string()))?,
         };
         // A read-only provider first, to learn the chain before any key is loaded.
         let reader = ProviderBuilder::new().connect_client(client.clone());
-        let chain_id = reader.get_chain_id().await.map_err(|e| first_answer_error(url, e))?;
+        let chain_id = tokio::time::timeout(first_answer, reader.get_chain_id())
+            .await
+            .map_err(|_| unreachable(silent()))?
+            .map_err(|e| first_answer_error(url, e))?;
         let signer = signer.map(|s| s.resolve(chain_id)).transpose()?;
         let provider = match &signer {
             // Not the recommended fillers: their cached nonce manager hands out a nonce even when the
@@ -326,6 +340,25 @@ mod tests {
     fn refusal(code: i64, message: &str) -> TransportError {
         let payload = serde_json::json!({ "code": code, "message": message });
         RpcError::ErrorResp(serde_json::from_value(payload).expect("an error payload"))
+    }
+
+    /// A node that takes the connection and never answers is unreachable after the timeout.
+    #[tokio::test]
+    async fn a_silent_endpoint_is_unreachable_not_a_hang() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("silent.ipc");
+        let _ipc = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let options = ConnectOptions {
+            request_timeout: Some(Duration::from_millis(300)),
+            ..Default::default()
+        };
+        for url in [url.as_str(), socket.to_str().unwrap()] {
+            let err = Connection::connect_with(url, None, &options).await.unwrap_err();
+            // (HTTP gives up in the client's own timeout, IPC in the first answer's.)
+            assert!(matches!(&err, Error::Unreachable { .. }), "{url}: {err}");
+        }
     }
 
     #[test]

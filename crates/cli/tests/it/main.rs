@@ -11,6 +11,7 @@ mod batch;
 mod buckets;
 mod deploy;
 mod doctor;
+mod edges;
 mod json_errors;
 mod pipes;
 mod pool;
