@@ -346,6 +346,9 @@ fn malformed(s: &str, hex: Option<&str>) -> String {
     if let Some(note) = non_ascii(s) {
         return note;
     }
+    if s.contains('"') {
+        return "it holds a quote: a quoted CSV field starts with \" right after the comma, with no space before it".into();
+    }
     let Some(hex) = hex else {
         if s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return format!("it lacks the 0x prefix: write 0x{s}");
@@ -437,6 +440,7 @@ mod tests {
             (format!("{A},\"1,000\"\n"), "r.csv:1", "malformed amount \"1,000\""),
             (format!("{A},1\n\"{B},2\n"), "r.csv:2", "expected 2 fields"),
             (format!("{A},1\n0x{},1\n", "а".repeat(40)), "r.csv:2", "U+0430"),
+            (format!("{A},1\n \"{B}\",1\n"), "r.csv:2", "no space before it"),
             ("0x0000000000000000000000000000000000000000,1\n".into(), "r.csv:1", "zero address"),
             ("address,amount\n# nothing\n".into(), "r.csv", "no payout rows"),
             ("".into(), "r.csv", "no payout rows"),
