@@ -69,12 +69,7 @@ impl WalletArgs {
                 ),
             ));
         }
-        if path.is_dir() {
-            return Err(CliError::input(
-                "bad-keystore",
-                format!("the keystore {} is a directory: give the keystore file", path.display()),
-            ));
-        }
+        file_or_nothing(&path, "the keystore", "bad-keystore")?;
         let password = self.password()?;
         Ok(Some(SignerSource::Keystore { path, password }))
     }
@@ -387,17 +382,45 @@ pub(crate) fn read_text(path: &Path, what: &str) -> Result<String> {
     Ok(text.trim_start_matches('\u{FEFF}').to_string())
 }
 
+/// The most an input file may hold: 64 MiB, a million payout rows. A device that never ends
+/// (`/dev/zero`) is refused instead of filling the memory.
+const MAX_INPUT: u64 = 64 << 20;
+
 /// Reads a file given on the command line, as [`read_text`] says, but as bytes.
 pub(crate) fn read_bytes(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let bad =
+        |why: String| CliError::input(code::BAD_FILE, format!("{what} {} {why}", path.display()));
     if path.is_dir() {
-        return Err(CliError::input(
-            code::BAD_FILE,
-            format!("{what} {} is a directory: give a file", path.display()),
-        ));
+        return Err(bad("is a directory: give a file".into()));
     }
-    std::fs::read(path).map_err(|e| {
-        CliError::input(code::BAD_FILE, format!("cannot read {what} {}: {e}", path.display()))
-    })
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_INPUT + 1), &mut bytes)
+        })
+        .map_err(|e| {
+            CliError::input(code::BAD_FILE, format!("cannot read {what} {}: {e}", path.display()))
+        })?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(bad(format!("is larger than {} MiB: is it the right file?", MAX_INPUT >> 20)));
+    }
+    Ok(bytes)
+}
+
+/// Refuses a path that exists but is not a regular file (a device, a socket, a directory) where
+/// only a file can be meant (`what`: "the keystore", ...).
+pub(crate) fn file_or_nothing(path: &Path, what: &str, code: &'static str) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(CliError::input(
+            code,
+            format!("{what} {} is a directory: give a file", path.display()),
+        )),
+        Ok(m) if !m.is_file() => Err(CliError::input(
+            code,
+            format!("{what} {} is not a regular file (a device or a socket?)", path.display()),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks, before anything is sent, that a file can be written at `path` once the work is done:
@@ -406,8 +429,10 @@ pub(crate) fn writable(path: &Path, what: &str) -> Result<()> {
     let bad = |why: String| {
         CliError::input(code::BAD_FILE, format!("cannot write {what} {}: {why}", path.display()))
     };
-    if path.is_dir() {
-        return Err(bad("it is a directory".into()));
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(bad("it is a directory".into())),
+        Ok(m) if !m.is_file() => return Err(bad("it is not a regular file".into())),
+        _ => {}
     }
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -242,7 +242,7 @@ impl AccessCommand {
                     writable(path, "the signed renewal")?;
                 }
                 let wbx = tx.wbx().await?;
-                let deadline = wbx.now().await? + valid_for.as_secs();
+                let deadline = wbx.now().await?.saturating_add(valid_for.as_secs());
                 let signed = wbx.sign_renewal(role, deadline).await?;
                 match file {
                     Some(path) => {

@@ -106,9 +106,7 @@ fn is_database(path: &Path) -> Result {
     let bad = |why: &str| {
         CliError::input(code::BAD_FILE, format!("the audit database {} {why}", path.display()))
     };
-    if path.is_dir() {
-        return Err(bad("is a directory: give a file (or leave out --db)"));
-    }
+    crate::args::file_or_nothing(path, "the audit database", code::BAD_FILE)?;
     let mut head = [0u8; 16];
     let n = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))

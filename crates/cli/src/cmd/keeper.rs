@@ -86,12 +86,7 @@ impl KeeperArgs {
         let wbx = self.chain.deployment.attach(conn).await?;
         let chain_id = wbx.connection().chain_id();
         let state = self.state.unwrap_or_else(|| KeeperConfig::default_state_path(chain_id));
-        if state.is_dir() {
-            return Err(CliError::input(
-                code::BAD_FILE,
-                format!("the keeper state {} is a directory: give a file", state.display()),
-            ));
-        }
+        crate::args::file_or_nothing(&state, "the keeper state", code::BAD_FILE)?;
         let mut cfg = KeeperConfig::new(state);
         cfg.margin = self.margin;
         cfg.idle = (!self.idle.is_zero()).then_some(self.idle);

@@ -135,7 +135,7 @@ impl PoolCommand {
                 nonzero(w, "add no WBX (the pool needs both sides)")?;
                 nonzero(eth, "add no ETH (the pool needs both sides)")?;
                 let wbx = tx.wbx().await?;
-                let d = wbx.now().await? + deadline.as_secs();
+                let d = wbx.now().await?.saturating_add(deadline.as_secs());
                 sent(
                     out,
                     &format!("added up to {w} WBX and {eth} ETH of liquidity"),
@@ -156,7 +156,7 @@ impl PoolCommand {
                         "you hold no liquidity shares: there is nothing to withdraw",
                     ));
                 }
-                let d = wbx.now().await? + deadline.as_secs();
+                let d = wbx.now().await?.saturating_add(deadline.as_secs());
                 sent(
                     out,
                     &format!("withdrew {n} liquidity shares"),

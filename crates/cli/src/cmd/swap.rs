@@ -128,7 +128,7 @@ impl SwapArgs {
                 out.note(format!("approved the pool for {} WBX", self.amount));
             }
         }
-        let deadline = wbx.now().await? + self.deadline.as_secs();
+        let deadline = wbx.now().await?.saturating_add(self.deadline.as_secs());
         let s = match self.way {
             Way::Buy => wbx.buy(self.amount, q.min_out, deadline).await?,
             Way::Sell => wbx.sell(self.amount, q.min_out, deadline).await?,

@@ -272,6 +272,20 @@ async fn input_files_that_cannot_be_read_are_bad_input_and_a_bom_is_dropped() {
     .await;
     refused(&cli, who::KEEPER, &["keeper", "--once", "--state", "folder"], &["is a directory"])
         .await;
+    // A special file where a file is written is never replaced (renaming over it would).
+    let sock = dir.join("s.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let sock = sock.to_str().unwrap();
+    cli.run(&["audit", "html", "--out", sock, "--db", "a.sqlite"])
+        .fails(BAD_INPUT, &["it is not a regular file"]);
+    let sign = ["access", "sign-renewal", "trader", "--out", sock];
+    refused(&cli, who::TRADER, &sign, &["not a regular file"]).await;
+    let keep = ["keeper", "--once", "--state", sock];
+    refused(&cli, who::KEEPER, &keep, &["not a regular file"]).await;
+    cli.run(&["transfer", &to, "1", "--keystore", "/dev/zero"])
+        .fails(BAD_INPUT, &["the keystore /dev/zero is not a regular file"]);
+    let kind = std::fs::metadata(sock).unwrap().file_type();
+    assert!(std::os::unix::fs::FileTypeExt::is_socket(&kind), "the socket was replaced");
 }
 
 #[tokio::test]
@@ -299,4 +313,95 @@ async fn a_deployment_that_would_fail_half_way_sends_nothing() {
     }
     assert_eq!(nonce().await, before, "nothing was sent");
     assert!(!Path::new(&dir.path().join("deployments")).exists());
+}
+
+/// A sweep of hostile values through the real binary, each run with `--json`: never a panic, an
+/// exit code of 0, 1 or 2, exactly one JSON document on stdout (the error document on failure),
+/// and nothing sent when the input is refused (exit 2).
+#[tokio::test]
+async fn hostile_values_never_panic_and_always_answer_one_document() {
+    let cli = Cli::new().await;
+    let good = fresh().to_string();
+    let token = cli.sdk().deployment().token.to_string();
+    let zero = Address::ZERO.to_string();
+    let long = "9".repeat(5000);
+    let lookalike = good.replacen('0', "о", 2);
+    let rtl = format!("\u{202e}{good}");
+    let (g40, x41) = (format!("0x{}", "g".repeat(40)), format!("0x{}", "0".repeat(41)));
+    let addresses =
+        ["", " ", "0x", "0X", &zero, &token, "vitalik.eth", &lookalike, &rtl, &g40, &x41, &long];
+    let amounts = [
+        "",
+        " ",
+        "-0",
+        "0",
+        "+1",
+        "1e18",
+        "１",
+        "NaN",
+        "inf",
+        &long,
+        "0.0000000000000000001",
+        ".",
+        "1.",
+        ".5",
+        "1..5",
+        "0x10",
+        "1,5",
+        "½",
+        "_",
+        "1_",
+    ];
+    let names = ["", "TRADER", " trader ", "trad er", "trаder", "trader\u{200b}", "*", "a;b"];
+    let durations =
+        ["", "-1s", "0", "1 fortnight", "18446744073709551615s", "18446744073709551616s", "1e3s"];
+    // Read-only inputs only: nothing here is ever written.
+    let sock = cli.dir.path().join("s.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let sock = sock.to_str().unwrap().to_string();
+    let paths = ["/dev/zero", "/dev/null", "/", "", "\u{202e}x.csv", "no/such/file", &sock];
+    let v = |n: u32, xs: &[&str]| (n, xs.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    let mut cases = Vec::new();
+    for a in addresses {
+        cases.push(v(who::TRADER, &["transfer", a, "1"]));
+        cases.push(v(who::ADMIN, &["access", "grant", a, "trader"]));
+    }
+    for m in amounts {
+        cases.push(v(who::TRADER, &["transfer", &good, m]));
+        cases.push(v(who::ADMIN, &["allocate", "reserve-fund", &good, m]));
+    }
+    for n in names {
+        cases.push(v(who::ADMIN, &["access", "grant", &good, n]));
+        cases.push(v(who::ADMIN, &["allocate", n, &good, "1"]));
+    }
+    for d in durations {
+        cases.push(v(who::TRADER, &["swap", "buy", "0.01", "--deadline", d]));
+        cases.push(v(who::ADMIN, &["admin", "durations", "--standard", d, "--extended", "1h"]));
+    }
+    for p in paths {
+        cases.push(v(who::ADMIN, &["allocate-batch", "community-rewards", p]));
+        cases.push(v(who::STRANGER, &["access", "relay", p]));
+        cases.push(v(who::STRANGER, &["balance", "--deployment", p]));
+        cases.push(v(who::STRANGER, &["audit", "buckets", "--db", p]));
+    }
+    for (n, args) in cases {
+        let mut c = cli.cmd(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        c.arg("--json");
+        if args[0] != "audit" {
+            c.args(["--dev-account", &n.to_string()]);
+        }
+        let nonce = cli.nonce(address(n)).await;
+        let r = run(&mut c);
+        assert!([0, 1, 2].contains(&r.code), "{args:?}:\n{r}");
+        assert!(!r.stderr.contains("panicked"), "{args:?}:\n{r}");
+        let doc = r.json();
+        if r.code != 0 {
+            r.error_doc();
+        } else {
+            assert!(doc.get("error").is_none(), "{args:?}:\n{r}");
+        }
+        if r.code == BAD_INPUT {
+            assert_eq!(cli.nonce(address(n)).await, nonce, "{args:?}: sent although refused");
+        }
+    }
 }

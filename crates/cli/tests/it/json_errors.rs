@@ -19,8 +19,7 @@ pub(crate) fn canned_http(response: &'static str) -> String {
             // Read the request head and body, then answer and close.
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
-            loop {
-                let Ok(n) = conn.read(&mut chunk) else { break };
+            while let Ok(n) = conn.read(&mut chunk) {
                 if n == 0 {
                     break;
                 }
