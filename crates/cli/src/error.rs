@@ -6,7 +6,7 @@
 //! clap's usage errors (mapped in `main`). With `--json` the code is in the error document:
 //! `{"ok": false, "error": {"code": "grant-expired", "message": "...", "fix": "..."}}`.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::fmt;
 use wbx_sdk::{DeploymentError, Error as SdkError, Revert, SignerError};
 
@@ -48,17 +48,26 @@ impl CliError {
     }
 
     /// The `error` object of the JSON error document.
-    pub(crate) fn to_json(&self) -> Value {
-        let mut v = json!({
-            "code": self.code,
-            "message": self.message,
-            "fix": self.fix.clone().or_else(|| default_fix(self.code).map(String::from)),
-            "exitCode": self.exit,
-        });
-        if let Some(name) = &self.revert {
-            v["revert"] = json!(name);
+    pub(crate) fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            code: self.code,
+            message: &self.message,
+            fix: self.fix.clone().or_else(|| default_fix(self.code).map(String::from)),
+            exit_code: self.exit,
+            revert: self.revert.as_deref(),
         }
-        v
+    }
+
+    /// [`CliError::body`] as a JSON value.
+    pub(crate) fn to_json(&self) -> Value {
+        serde_json::to_value(self.body()).expect("serialisable")
+    }
+
+    /// The whole error document, `{"ok": false, "error": {...}}`, with the transactions mined
+    /// before the error when there were any, its keys in this order.
+    pub(crate) fn document(&self, sent: &[Value]) -> String {
+        let doc = ErrorDocument { ok: false, error: self.body(), sent };
+        serde_json::to_string_pretty(&doc).expect("serialisable")
     }
 }
 
@@ -66,6 +75,27 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// The `error` object of a JSON error document.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorBody<'a> {
+    code: &'static str,
+    message: &'a str,
+    fix: Option<String>,
+    exit_code: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revert: Option<&'a str>,
+}
+
+/// A JSON error document.
+#[derive(Debug, serde::Serialize)]
+struct ErrorDocument<'a> {
+    ok: bool,
+    error: ErrorBody<'a>,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    sent: &'a [Value],
 }
 
 /// A value on the command line that cannot be used, with its code. The value parsers return it,

@@ -102,8 +102,7 @@ fn usage_error(e: clap::Error, json: bool) -> ExitCode {
     }
     if json {
         let err = error::CliError::input(usage_code(&e), message);
-        let doc = json!({ "ok": false, "error": err.to_json() });
-        let _ = output::write_stdout(&serde_json::to_string_pretty(&doc).expect("serialisable"));
+        let _ = output::write_stdout(&err.document(&[]));
     }
     ExitCode::from(exit as u8)
 }

@@ -143,16 +143,21 @@ pub(crate) fn finish(json: bool, result: Result<(), CliError>) -> ExitCode {
                 ));
             }
             let text = if json {
-                let mut doc = report
+                let report = report
                     .and_then(|r| serde_json::from_str::<Value>(&r).ok())
-                    .filter(Value::is_object)
-                    .unwrap_or_else(|| json!({}));
-                doc["ok"] = json!(false);
-                doc["error"] = e.to_json();
-                if !sent_json.is_empty() {
-                    doc["sent"] = json!(sent_json);
-                }
-                Some(serde_json::to_string_pretty(&doc).expect("serialisable"))
+                    .filter(Value::is_object);
+                Some(match report {
+                    // A report that ends in a failure: the report, with the verdict added.
+                    Some(mut doc) => {
+                        doc["ok"] = json!(false);
+                        doc["error"] = e.to_json();
+                        if !sent_json.is_empty() {
+                            doc["sent"] = json!(sent_json);
+                        }
+                        serde_json::to_string_pretty(&doc).expect("serialisable")
+                    }
+                    None => e.document(&sent_json),
+                })
             } else {
                 report.filter(|t| !t.is_empty())
             };
