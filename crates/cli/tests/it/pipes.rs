@@ -191,9 +191,15 @@ async fn every_command_survives_a_closed_stdout() {
     p.anvil_set_next_block_base_fee_per_gas(50_000_000_000).await.unwrap();
     let mut bump = tx(&["bump", &pending.to_string(), "--max-fee", "200", "--json"]);
     let child = std::thread::spawn(move || closed_stdout(&mut bump));
+    // No block until the replacement has taken the original's place in the pool (automine is
+    // off, so nothing else can remove it): then one block mines the replacement.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     while !child.is_finished() {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        p.anvil_mine(Some(1), None).await.unwrap();
+        assert!(std::time::Instant::now() < deadline, "the bump never finished");
+        if p.get_transaction_by_hash(pending).await.unwrap().is_none() {
+            p.anvil_mine(Some(1), None).await.unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let r = child.join().unwrap();
     assert_eq!(r.code, 0, "tx bump:\n{r}");
