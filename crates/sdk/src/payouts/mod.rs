@@ -298,6 +298,12 @@ async fn settle_batch(
             }
             None => {
                 let mined_nonce = provider.get_transaction_count(journal.sender).latest().await?;
+                // A node can show the nonce taken a moment before it serves the receipt of the
+                // very transaction that took it (anvil commits the state first): look again
+                // before deciding that another transaction took it, which would pay twice.
+                if mined_nonce > entry.nonce && receipt_soon(provider, entry.hash).await? {
+                    continue;
+                }
                 if mined_nonce > entry.nonce {
                     // Its nonce went to another transaction: this one can never be mined.
                     renew_batch_tx(wbx, journal, journal_path, pos, chunk).await?;
@@ -399,6 +405,17 @@ async fn wait_for(
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_millis(500));
     }
+}
+
+/// Whether a receipt of `hash` appears within two seconds.
+async fn receipt_soon(provider: &alloy::providers::DynProvider, hash: TxHash) -> Result<bool> {
+    for _ in 0..40 {
+        if provider.get_transaction_receipt(hash).await?.is_some() {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(false)
 }
 
 /// keccak256 of a payout file's bytes, which ties a journal to its file.
