@@ -1,10 +1,13 @@
 //! Flag groups shared by the commands (RPC, wallet, deployment), flattened into each command with
 //! their own help heading, and the value parsers that turn bad input into exit code 2.
 
-use crate::error::{CliError, Result};
+use crate::error::{BadValue, CliError, Result, code};
 use alloy::primitives::Address;
 use clap::Args;
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 use wbx_sdk::{
     Amount, Connection, Deployment, Secret, SignerSource, Wbx,
     payouts::{AddressError, parse_address},
@@ -14,8 +17,8 @@ use wbx_sdk::{
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "RPC options")]
 pub(crate) struct RpcArgs {
-    /// The node's RPC URL (http(s):// or ws(s)://).
-    #[arg(long, short = 'r', env = "ETH_RPC_URL", default_value = wbx_sdk::DEFAULT_RPC_URL, value_name = "URL")]
+    /// The node's RPC URL: http(s)://, ws(s)://, or the path of its IPC socket file.
+    #[arg(long, short = 'r', env = "ETH_RPC_URL", default_value = wbx_sdk::DEFAULT_RPC_URL, value_name = "URL", value_parser = rpc_url)]
     pub(crate) rpc_url: String,
 }
 
@@ -58,11 +61,15 @@ impl WalletArgs {
             (None, None) => return Ok(None),
         };
         if !path.exists() {
-            return Err(CliError::input(format!(
-                "no keystore at {}: check --keystore/--account (create one with `cast wallet import NAME --interactive`)",
-                path.display()
-            )));
+            return Err(CliError::input(
+                "bad-keystore",
+                format!(
+                    "no keystore at {}: check --keystore/--account (create one with `cast wallet import NAME --interactive`)",
+                    path.display()
+                ),
+            ));
         }
+        file_or_nothing(&path, "the keystore", "bad-keystore")?;
         let password = self.password()?;
         Ok(Some(SignerSource::Keystore { path, password }))
     }
@@ -72,17 +79,17 @@ impl WalletArgs {
             return Ok(Secret::new(p.clone()));
         }
         if let Some(file) = &self.password_file {
-            let text = std::fs::read_to_string(file).map_err(|e| {
-                CliError::input(format!("cannot read the password file {}: {e}", file.display()))
-            })?;
+            let text = read_text(file, "the password file")?;
             return Ok(Secret::new(text.trim_end_matches(['\n', '\r'])));
         }
         if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-            let p = rpassword::prompt_password("keystore password: ")
-                .map_err(|e| CliError::input(format!("cannot read the password: {e}")))?;
+            let p = rpassword::prompt_password("keystore password: ").map_err(|e| {
+                CliError::input(code::BAD_INPUT, format!("cannot read the password: {e}"))
+            })?;
             return Ok(Secret::new(p));
         }
         Err(CliError::input(
+            "no-password",
             "the keystore needs a password: give --password, --password-file or ETH_PASSWORD",
         ))
     }
@@ -186,7 +193,7 @@ impl TxArgs {
 pub(crate) struct FeeArgs {
     /// Max fee per gas, in gwei (default: twice the base fee plus the tip). Below the base fee a
     /// transaction waits in the pool.
-    #[arg(long, value_parser = gwei, value_name = "GWEI")]
+    #[arg(long, value_parser = max_fee, value_name = "GWEI")]
     pub(crate) max_fee: Option<u128>,
     /// Max priority fee (tip) per gas, in gwei (default: the node's suggestion).
     #[arg(long, value_parser = gwei, value_name = "GWEI")]
@@ -200,6 +207,7 @@ impl FeeArgs {
             && tip > max
         {
             return Err(CliError::input(
+                "bad-fee",
                 "--priority-fee is above --max-fee: the tip is paid out of the max fee, so give a max fee at least as high",
             ));
         }
@@ -229,6 +237,7 @@ impl ChainArgs {
     pub(crate) fn who(wbx: &Wbx, account: Option<Address>) -> Result<Address> {
         account.or(wbx.connection().sender()).ok_or_else(|| {
             CliError::input(
+                "missing-argument",
                 "give an ADDRESS, or a wallet (--dev-account, --account, ...) to mean yourself",
             )
         })
@@ -236,20 +245,25 @@ impl ChainArgs {
 }
 
 /// Parses an address; mixed case must carry a correct EIP-55 checksum.
-pub(crate) fn address(s: &str) -> Result<Address, String> {
-    parse_address(s).map_err(|e| match e {
-        AddressError::Malformed => format!("{s:?} is not an address (0x and 40 hex characters)"),
-        AddressError::Checksum(good) => {
-            format!(
-                "{s} has a wrong EIP-55 checksum (a typo?); checksummed, the same hex is {good}"
-            )
-        }
+pub(crate) fn address(s: &str) -> Result<Address, BadValue> {
+    parse_address(s).map_err(|e| {
+        BadValue::new(
+            code::BAD_ADDRESS,
+            match e {
+                AddressError::Malformed(reason) => {
+                    format!("{s:?} is not an address (0x and 40 hex characters): {reason}")
+                }
+                AddressError::Checksum(good) => format!(
+                    "{s} has a wrong EIP-55 checksum (a typo?); checksummed, the same hex is {good}"
+                ),
+            },
+        )
     })
 }
 
 /// Parses a decimal WBX or ETH amount.
-pub(crate) fn amount(s: &str) -> Result<Amount, String> {
-    s.parse::<Amount>().map_err(|e| e.to_string())
+pub(crate) fn amount(s: &str) -> Result<Amount, BadValue> {
+    s.parse::<Amount>().map_err(|e| BadValue::new(code::BAD_AMOUNT, e.to_string()))
 }
 
 /// Parses a payment reference (`INV-2041`: printable ASCII, at most 32 bytes) or a 0x-prefixed
@@ -259,33 +273,179 @@ pub(crate) fn payment_ref(s: &str) -> Result<wbx_sdk::PaymentId, String> {
 }
 
 /// Parses a decimal amount of gwei into wei (`1.5` is 1,500,000,000).
-pub(crate) fn gwei(s: &str) -> Result<u128, String> {
+pub(crate) fn gwei(s: &str) -> Result<u128, BadValue> {
+    let bad = |m: String| BadValue::new("bad-fee", m);
     let wei = Amount::parse_with_decimals(s, 9)
-        .map_err(|e| format!("{s:?} is not an amount of gwei such as 1.5: {e}"))?
+        .map_err(|e| bad(format!("{s:?} is not an amount of gwei such as 1.5: {e}")))?
         .raw();
-    u128::try_from(wei).map_err(|_| format!("{s} gwei is too large"))
+    u128::try_from(wei).map_err(|_| bad(format!("{s} gwei is too large")))
+}
+
+/// Parses a max fee in gwei: zero would never be mined.
+pub(crate) fn max_fee(s: &str) -> Result<u128, BadValue> {
+    match gwei(s)? {
+        0 => Err(BadValue::new(
+            "bad-fee",
+            "a max fee of 0 would never be mined: give a fee in gwei, like 30, or leave it out for the node's suggestion",
+        )),
+        wei => Ok(wei),
+    }
 }
 
 /// Parses a transaction hash.
-pub(crate) fn tx_hash(s: &str) -> Result<alloy::primitives::TxHash, String> {
-    s.parse().map_err(|_| format!("{s:?} is not a transaction hash (0x and 64 hex characters)"))
+pub(crate) fn tx_hash(s: &str) -> Result<alloy::primitives::TxHash, BadValue> {
+    s.parse().map_err(|_| {
+        let note = wbx_sdk::names::non_ascii(s).map(|n| format!(": {n}")).unwrap_or_default();
+        BadValue::new(
+            "bad-tx-hash",
+            format!("{s:?} is not a transaction hash (0x and 64 hex characters){note}"),
+        )
+    })
 }
 
 /// Parses a duration such as `10m`, `1h`, `90s`.
-pub(crate) fn duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s)
-        .map_err(|e| format!("{s:?} is not a duration such as 90s, 10m or 1h ({e})"))
+pub(crate) fn duration(s: &str) -> Result<Duration, BadValue> {
+    humantime::parse_duration(s).map_err(|e| {
+        let note = wbx_sdk::names::non_ascii(s).map(|n| format!("; {n}")).unwrap_or_default();
+        BadValue::new(
+            "bad-duration",
+            format!("{s:?} is not a duration such as 90s, 10m or 1h ({e}){note}"),
+        )
+    })
+}
+
+/// Parses a duration that must not be zero (a deadline, a validity): nothing could happen in it.
+pub(crate) fn nonzero_duration(s: &str) -> Result<Duration, BadValue> {
+    match duration(s)? {
+        d if d.is_zero() => Err(BadValue::new(
+            "bad-duration",
+            format!("{s:?} is no time at all: nothing can be mined in it; give 90s, 10m or 1h"),
+        )),
+        d => Ok(d),
+    }
 }
 
 /// Parses a percentage with at most two decimals into basis points (`0.5` is 50).
-pub(crate) fn percent_bps(s: &str) -> Result<u64, String> {
+pub(crate) fn percent_bps(s: &str) -> Result<u64, BadValue> {
+    let bad = |m: String| BadValue::new("bad-percent", m);
     let bps = Amount::parse_with_decimals(s.trim_end_matches('%'), 2)
-        .map_err(|e| format!("{s:?} is not a percentage such as 0.5 or 1: {e}"))?
+        .map_err(|e| bad(format!("{s:?} is not a percentage such as 0.5 or 1: {e}")))?
         .raw();
     if bps > alloy::primitives::U256::from(10_000) {
-        return Err(format!("{s}% is more than 100%"));
+        return Err(bad(format!("{s}% is more than 100%")));
     }
     Ok(bps.to::<u64>())
+}
+
+/// Checks an RPC URL before anything connects: http(s), ws(s), or an existing IPC socket file.
+pub(crate) fn rpc_url(s: &str) -> Result<String, BadValue> {
+    wbx_sdk::connection::check_rpc_url(s).map_err(|m| BadValue::new("bad-rpc-url", m))?;
+    Ok(s.trim().to_string())
+}
+
+/// Refuses an amount of zero for a command that would move nothing with it.
+pub(crate) fn nonzero(amount: Amount, what: &str) -> Result<()> {
+    if amount.raw().is_zero() {
+        return Err(CliError::input(
+            code::ZERO_AMOUNT,
+            format!("an amount of 0 would {what}: give an amount above 0"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses the zero address where it can never work (`role`: "a recipient", "a spender", ...).
+pub(crate) fn not_zero_address(who: Address, role: &str) -> Result<()> {
+    if who.is_zero() {
+        return Err(CliError::input(
+            code::BAD_RECIPIENT,
+            format!(
+                "the zero address cannot be {role}: nobody holds its key, so this can never work (a mistyped or unset address?)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses the token contract itself where it can never work (`why`: what it cannot do).
+pub(crate) fn not_the_token(token: Address, who: Address, why: &str) -> Result<()> {
+    if who == token {
+        return Err(CliError::input(
+            code::BAD_RECIPIENT,
+            format!("{who} is the WBX token contract itself, which {why}; nothing was sent"),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a text file given on the command line (`what`: "the payout file", ...): a directory, a
+/// missing or unreadable file, or bytes that are not UTF-8 are bad input, said with the path; a
+/// byte-order mark is dropped.
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<String> {
+    let bytes = read_bytes(path, what)?;
+    let text = wbx_sdk::payouts::decode_text(&path.display().to_string(), &bytes)
+        .map_err(|e| CliError::input(code::BAD_FILE, format!("{what} {e}")))?;
+    Ok(text.trim_start_matches('\u{FEFF}').to_string())
+}
+
+/// The most an input file may hold: 64 MiB, a million payout rows. A device that never ends
+/// (`/dev/zero`) is refused instead of filling the memory.
+const MAX_INPUT: u64 = 64 << 20;
+
+/// Reads a file given on the command line, as [`read_text`] says, but as bytes.
+pub(crate) fn read_bytes(path: &Path, what: &str) -> Result<Vec<u8>> {
+    let bad =
+        |why: String| CliError::input(code::BAD_FILE, format!("{what} {} {why}", path.display()));
+    if path.is_dir() {
+        return Err(bad("is a directory: give a file".into()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_INPUT + 1), &mut bytes)
+        })
+        .map_err(|e| {
+            CliError::input(code::BAD_FILE, format!("cannot read {what} {}: {e}", path.display()))
+        })?;
+    if bytes.len() as u64 > MAX_INPUT {
+        return Err(bad(format!("is larger than {} MiB: is it the right file?", MAX_INPUT >> 20)));
+    }
+    Ok(bytes)
+}
+
+/// Refuses a path that exists but is not a regular file (a device, a socket, a directory) where
+/// only a file can be meant (`what`: "the keystore", ...).
+pub(crate) fn file_or_nothing(path: &Path, what: &str, code: &'static str) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(CliError::input(
+            code,
+            format!("{what} {} is a directory: give a file", path.display()),
+        )),
+        Ok(m) if !m.is_file() => Err(CliError::input(
+            code,
+            format!("{what} {} is not a regular file (a device or a socket?)", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks, before anything is sent, that a file can be written at `path` once the work is done:
+/// not a directory, in a folder that exists or can be made, and is writable.
+pub(crate) fn writable(path: &Path, what: &str) -> Result<()> {
+    let bad = |why: String| {
+        CliError::input(code::BAD_FILE, format!("cannot write {what} {}: {why}", path.display()))
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Err(bad("it is a directory".into())),
+        Ok(m) if !m.is_file() => return Err(bad("it is not a regular file".into())),
+        _ => {}
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&folder).map_err(|e| bad(e.to_string()))?;
+    tempfile::NamedTempFile::new_in(&folder).map(drop).map_err(|e| bad(e.to_string()))
 }
 
 #[cfg(test)]
@@ -294,17 +454,23 @@ mod tests {
 
     #[test]
     fn value_parsers_explain_what_is_wrong() {
-        assert_eq!(percent_bps("0.5"), Ok(50));
-        assert_eq!(percent_bps("1%"), Ok(100));
-        assert!(percent_bps("101").unwrap_err().contains("more than 100%"));
+        assert_eq!(percent_bps("0.5").unwrap(), 50);
+        assert_eq!(percent_bps("1%").unwrap(), 100);
+        assert!(percent_bps("101").unwrap_err().message.contains("more than 100%"));
         assert!(percent_bps("0.001").is_err());
-        assert_eq!(duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(duration("10m").unwrap(), Duration::from_secs(600));
         assert!(duration("soon").is_err());
+        let err = |r: Result<u128, BadValue>| r.unwrap_err().message;
         assert!(
-            address("0x70997970C51812dc3A010C7d01b50e0d17dc79c8").unwrap_err().contains("checksum")
+            address("0x70997970C51812dc3A010C7d01b50e0d17dc79c8")
+                .unwrap_err()
+                .message
+                .contains("checksum")
         );
-        assert!(amount("-1").unwrap_err().contains("negative"));
-        assert_eq!(gwei("1.5"), Ok(1_500_000_000));
-        assert!(gwei("cheap").unwrap_err().contains("gwei"));
+        assert!(amount("-1").unwrap_err().message.contains("negative"));
+        assert_eq!(gwei("1.5").unwrap(), 1_500_000_000);
+        assert!(err(gwei("cheap")).contains("gwei"));
+        assert!(err(max_fee("0")).contains("never be mined"));
+        assert!(nonzero_duration("0s").is_err());
     }
 }

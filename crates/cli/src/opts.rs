@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
     after_help = "Examples:\n  wbx deploy --dev-account 0\n  wbx status\n  wbx transfer 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 12.5 --dev-account 1\n  wbx swap buy 0.5 --slippage 1 --dev-account 1"
 )]
 pub(crate) struct Cli {
-    /// Print the result as one JSON document on stdout (logs and progress stay on stderr).
+    /// Print one JSON document on stdout, the result or the error (`{"ok": false, "error":
+    /// {"code", "message", "fix", ...}}`); logs and progress stay on stderr.
     #[arg(long, global = true)]
     pub(crate) json: bool,
     #[command(subcommand)]
@@ -98,7 +99,7 @@ impl Cli {
             Command::Doctor(a) => a.run(out).await,
             Command::Audit(c) => c.run(out).await,
             Command::Tx(c) => c.run(out).await,
-            Command::Completions(a) => a.run(),
+            Command::Completions(a) => a.run(out),
         }
     }
 }

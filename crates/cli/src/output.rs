@@ -1,10 +1,24 @@
 //! Output: the result on stdout (human text, or one JSON document with `--json`), everything else
 //! on stderr; aligned tables; a progress bar that shows only on a terminal.
+//!
+//! A command does not print its result: it hands it to [`Out::emit`], and [`finish`] writes it
+//! once the command has ended, success or failure. So with `--json` a run writes exactly one
+//! document (the result, or the error, or a report that ends in an error with the error added),
+//! and writing it is one place that copes with a closed stdout: a reader that went away
+//! (`wbx ... | head -1`) ends the run quietly with the command's own exit code, and never turns a
+//! transaction that was sent into a failure.
 
+use crate::error::{CliError, FAILURE};
+use alloy::primitives::TxHash;
 use comfy_table::{Table, presets::NOTHING};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
-use std::io::IsTerminal;
+use serde_json::{Value, json};
+use std::{
+    io::{ErrorKind, IsTerminal, Write},
+    process::ExitCode,
+    sync::Mutex,
+};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy)]
@@ -12,22 +26,35 @@ pub(crate) struct Out {
     pub(crate) json: bool,
 }
 
+/// The run's result so far: one process runs one command.
+struct State {
+    /// The result to print: a JSON document or text.
+    result: Option<String>,
+    /// Transactions this run saw mined, for a failure after them to report.
+    sent: Vec<(TxHash, u64)>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State { result: None, sent: Vec::new() });
+
+fn state() -> std::sync::MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Out {
-    /// Prints `value` as JSON, or `human` as text.
+    /// Sets the run's result: `value` as JSON, or `human` as text. It is written when the command
+    /// ends ([`finish`]).
     pub(crate) fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
-        if self.json {
-            println!("{}", serde_json::to_string_pretty(value).expect("serialisable output"));
+        let text = if self.json {
+            serde_json::to_string_pretty(value).expect("every result serialises")
         } else {
-            let text = human();
-            if !text.is_empty() {
-                println!("{}", text.trim_end());
-            }
-        }
+            human().trim_end().to_string()
+        };
+        state().result = Some(text);
     }
 
     /// A note for the user on stderr (never part of the result).
     pub(crate) fn note(&self, text: impl AsRef<str>) {
-        eprintln!("{}", text.as_ref());
+        note(text.as_ref());
     }
 
     /// A progress bar over `len` items, drawn on stderr only when it is a terminal and the output
@@ -45,6 +72,109 @@ impl Out {
         bar.set_message(what.to_string());
         bar
     }
+}
+
+/// Writes a line to stderr. A closed or failing stderr is ignored: there is nowhere left to say it.
+pub(crate) fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// Writes to stderr without a newline (a prompt), ignoring a closed stderr.
+pub(crate) fn prompt(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{text}").and_then(|()| err.flush());
+}
+
+/// Records a transaction this run saw mined: should the run fail after it, the error says so.
+pub(crate) fn record_sent(hash: TxHash, block: u64) {
+    state().sent.push((hash, block));
+}
+
+/// Writes the result and ends the run with its exit code.
+///
+/// - Success: the result on stdout (with `--json` and no result, `{"ok": true}`), exit 0.
+/// - Failure: `error: ...` on stderr; with `--json`, one error document on stdout
+///   (`{"ok": false, "error": {...}}`), or the command's report with `ok` and `error` added when
+///   it reported before failing (`wbx doctor`, `wbx audit reconcile`); without it, such a report
+///   as text on stdout. Any transactions mined before the failure are named in both.
+/// - stdout closed or failing: the exit code stays the command's. A success stays exit 0 (a
+///   transaction that was mined must not look unsent to a script that retries on failure); a
+///   reader that went away is said nothing about, any other write error is said on stderr,
+///   with the transactions the run sent.
+pub(crate) fn finish(json: bool, result: Result<(), CliError>) -> ExitCode {
+    let (report, sent) = {
+        let mut s = state();
+        (s.result.take(), std::mem::take(&mut s.sent))
+    };
+    let sent_json: Vec<Value> =
+        sent.iter().map(|(hash, block)| json!({ "hash": hash, "block": block })).collect();
+    let sent_words =
+        || sent.iter().map(|(h, b)| format!("{h} (block {b})")).collect::<Vec<_>>().join(", ");
+    match result {
+        Ok(()) => {
+            let text = match (report, json) {
+                (Some(t), _) => Some(t),
+                (None, true) => Some(json!({ "ok": true }).to_string()),
+                (None, false) => None,
+            };
+            let Some(text) = text.filter(|t| !t.is_empty()) else { return ExitCode::SUCCESS };
+            match write_stdout(&text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) if !sent.is_empty() => {
+                    note(&format!(
+                        "warning: the result could not be written to stdout ({e}); the run succeeded, and these transactions were mined: {}",
+                        sent_words()
+                    ));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    note(&format!("error: the result could not be written to stdout: {e}"));
+                    ExitCode::from(FAILURE)
+                }
+            }
+        }
+        Err(e) => {
+            note(&format!("error: {e}"));
+            if !sent.is_empty() {
+                note(&format!(
+                    "note: before the error, these transactions were mined: {}",
+                    sent_words()
+                ));
+            }
+            let text = if json {
+                let report = report
+                    .and_then(|r| serde_json::from_str::<Value>(&r).ok())
+                    .filter(Value::is_object);
+                Some(match report {
+                    // A report that ends in a failure: the report, with the verdict added.
+                    Some(mut doc) => {
+                        doc["ok"] = json!(false);
+                        doc["error"] = e.to_json();
+                        if !sent_json.is_empty() {
+                            doc["sent"] = json!(sent_json);
+                        }
+                        serde_json::to_string_pretty(&doc).expect("serialisable")
+                    }
+                    None => e.document(&sent_json),
+                })
+            } else {
+                report.filter(|t| !t.is_empty())
+            };
+            if let Some(text) = text {
+                let _ = write_stdout(&text);
+            }
+            ExitCode::from(e.exit())
+        }
+    }
+}
+
+/// Writes `text` and a newline to stdout, all of it or an error.
+pub(crate) fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// An aligned table with a header row; numbers right-aligned by the caller's choice of columns.
@@ -79,4 +209,10 @@ pub(crate) fn short_duration(s: u64) -> String {
         60..3600 => format!("{}m {}s", s / 60, s % 60),
         _ => format!("{}h {}m", s / 3600, (s % 3600) / 60),
     }
+}
+
+/// Whether logs on stderr may be coloured: only on a terminal, and never when `NO_COLOR` is set
+/// to anything but an empty string (<https://no-color.org>).
+pub(crate) fn colour_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

@@ -529,7 +529,7 @@ impl Doctor {
         {
             let out = quote_out.unwrap_or_default();
             let min = fixed.map(|m| m.raw()).unwrap_or_else(|| min_out(out, *slippage_bps));
-            let deadline = deadline_at.unwrap_or(now + deadline_secs);
+            let deadline = deadline_at.unwrap_or(now.saturating_add(*deadline_secs));
             swap_terms = Some((min, deadline));
             let title = "slippage vs quote";
             let detail = format!(

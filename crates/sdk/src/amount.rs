@@ -20,7 +20,10 @@ pub enum AmountError {
     #[error("negative amount {0:?}: amounts must be zero or more")]
     Negative(String),
     /// A character that is not a digit or a single decimal point.
-    #[error("malformed amount {0:?}: use digits with at most one '.', such as 1.5 or 1000")]
+    #[error(
+        "malformed amount {0:?}: use digits with at most one '.', such as 1.5 or 1000{note}",
+        note = crate::names::non_ascii(.0).map(|n| format!(" ({n})")).unwrap_or_default()
+    )]
     Malformed(String),
     /// More fractional digits than the unit has.
     #[error("amount {input:?} has {given} decimals, but the token has only {decimals}")]
@@ -220,6 +223,50 @@ mod tests {
         assert_eq!(a.raw(), U256::from(1_250_000));
         assert_eq!(a.format_with_decimals(6), "1.25");
         assert!(Amount::parse_with_decimals("1.0000001", 6).is_err());
+    }
+
+    #[test]
+    fn a_non_ascii_digit_is_named() {
+        let err = parse("1\u{FF10}").unwrap_err().to_string();
+        assert!(err.contains("character 2 of \"1\u{FF10}\" is U+FF10"), "{err}");
+    }
+
+    /// The decimal a string says, written canonically (no `_`, no leading zeros, no trailing
+    /// fractional zeros), or `None` when it is not digits with at most one point.
+    fn canonical(s: &str) -> Option<String> {
+        let t = s.trim().replace('_', "");
+        let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+            return None;
+        }
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        Some(if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") })
+    }
+
+    proptest::proptest! {
+        /// Every amount prints and parses back to itself, at any number of decimals.
+        #[test]
+        fn every_amount_round_trips(raw in proptest::prelude::any::<[u64; 4]>(), decimals in 0u8..=77) {
+            let raw = U256::from_limbs(raw);
+            let text = Amount::from_raw(raw).format_with_decimals(decimals);
+            proptest::prop_assert_eq!(Amount::parse_with_decimals(&text, decimals).map(Amount::raw), Ok(raw));
+        }
+
+        /// Any string either parses to exactly the decimal it says, or is refused; a plain
+        /// decimal that fits is never refused.
+        #[test]
+        fn any_string_is_its_amount_or_refused(s in "[ 0-9._+-eE,\u{430}\u{FF10}]{0,90}") {
+            match (parse(&s), canonical(&s)) {
+                (Ok(a), Some(c)) => proptest::prop_assert_eq!(a.to_string(), c),
+                (Ok(a), None) => proptest::prop_assert!(false, "{s:?} parsed to {a}"),
+                (Err(AmountError::TooManyDecimals { .. } | AmountError::Overflow(_)), Some(_)) => {}
+                (Err(e), Some(c)) => proptest::prop_assert!(false, "{s:?} ({c}) refused: {e}"),
+                (Err(_), None) => {}
+            }
+        }
     }
 
     #[test]

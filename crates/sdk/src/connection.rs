@@ -22,6 +22,10 @@ use std::time::Duration;
 /// The default RPC endpoint: a local anvil.
 pub const DEFAULT_RPC_URL: &str = "http://127.0.0.1:8545";
 
+/// How long a new connection waits for the node's first answer (its chain id), unless
+/// [`ConnectOptions::request_timeout`] says otherwise.
+pub const FIRST_ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Retries of a rate-limited or dropped request before giving up, and the first backoff in ms.
 const RETRIES: u32 = 8;
 const BACKOFF_MS: u64 = 200;
@@ -109,7 +113,12 @@ impl Connection {
         signer: Option<&SignerSource>,
         options: &ConnectOptions,
     ) -> Result<Self> {
+        check_rpc_url(url).map_err(Error::BadInput)?;
         let unreachable = |reason: String| Error::Unreachable { url: url.to_string(), reason };
+        // An endpoint that takes the connection but never answers (a black-holed address, a
+        // socket nobody serves) must not hang the caller forever.
+        let first_answer = options.request_timeout.unwrap_or(FIRST_ANSWER_TIMEOUT);
+        let silent = || format!("no answer within {} s", first_answer.as_secs_f32());
         let policy = Retry { transport_errors: options.retry_transport_errors };
         let backoff = options.backoff.as_millis() as u64;
         let builder = ClientBuilder::default().layer(RetryBackoffLayer::new_with_policy(
@@ -127,11 +136,17 @@ impl Connection {
                     .map_err(|e| unreachable(e.to_string()))?;
                 builder.http_with_client(http, http_url)
             }
-            _ => builder.connect(url).await.map_err(|e| unreachable(e.to_string()))?,
+            _ => tokio::time::timeout(first_answer, builder.connect(url))
+                .await
+                .map_err(|_| unreachable(silent()))?
+                .map_err(|e| unreachable(e.to_string()))?,
         };
         // A read-only provider first, to learn the chain before any key is loaded.
         let reader = ProviderBuilder::new().connect_client(client.clone());
-        let chain_id = reader.get_chain_id().await.map_err(|e| unreachable(short(&e)))?;
+        let chain_id = tokio::time::timeout(first_answer, reader.get_chain_id())
+            .await
+            .map_err(|_| unreachable(silent()))?
+            .map_err(|e| first_answer_error(url, e))?;
         let signer = signer.map(|s| s.resolve(chain_id)).transpose()?;
         let provider = match &signer {
             // Not the recommended fillers: their cached nonce manager hands out a nonce even when the
@@ -235,6 +250,84 @@ pub(crate) fn is_query_too_large(e: &TransportError) -> bool {
     .any(|p| m.contains(p))
 }
 
+/// Checks that `url` can name a node before anything connects: an `http`, `https`, `ws` or `wss`
+/// URL with a host, or the path of an existing IPC socket. The error says which of these it is not.
+/// (alloy takes anything else for an IPC path, and says only that it cannot read it.)
+pub fn check_rpc_url(url: &str) -> Result<(), String> {
+    const ACCEPTED: &str =
+        "give http(s)://HOST:PORT or ws(s)://HOST:PORT, or the path of a node's IPC socket file";
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(format!("the RPC URL is empty: {ACCEPTED}"));
+    }
+    if let Some(note) = crate::names::non_ascii(url) {
+        return Err(format!("the RPC URL {url:?} is not a URL: {note}"));
+    }
+    if !url.contains("://") {
+        // `localhost:8545` parses as a URL with the scheme `localhost`; a path has none.
+        if let Ok(u) = reqwest::Url::parse(url)
+            && u.scheme().len() > 1
+            && !url.starts_with(['/', '.', '~'])
+        {
+            return Err(format!(
+                "the RPC URL {url:?} has no scheme: write http://{url} (accepted: http, https, ws, wss, or an IPC socket file)"
+            ));
+        }
+        use std::os::unix::fs::FileTypeExt;
+        return match std::fs::metadata(url) {
+            Ok(m) if m.file_type().is_socket() => Ok(()),
+            Ok(_) => Err(format!("the RPC URL {url:?} is a file but not a socket: {ACCEPTED}")),
+            Err(_) => Err(format!(
+                "the RPC URL {url:?} is neither a URL nor an existing IPC socket file: {ACCEPTED}"
+            )),
+        };
+    }
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https" | "ws" | "wss") => {
+            if u.host_str().is_none_or(str::is_empty) {
+                return Err(format!("the RPC URL {url:?} has no host: {ACCEPTED}"));
+            }
+            Ok(())
+        }
+        Ok(u) => Err(format!(
+            "the RPC URL {url:?} has the scheme {}, which wbx does not speak: {ACCEPTED}",
+            u.scheme()
+        )),
+        Err(e) => Err(format!("the RPC URL {url:?} is not a valid URL ({e}): {ACCEPTED}")),
+    }
+}
+
+/// Why the first request to `url` failed: an answer that is not JSON-RPC (a web page) is named
+/// with the start of what came back; anything else means the node could not be reached.
+fn first_answer_error(url: &str, e: TransportError) -> Error {
+    let start = |text: &str| {
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        match flat.char_indices().nth(120) {
+            Some((i, _)) => format!("{}…", &flat[..i]),
+            None => flat,
+        }
+    };
+    let what = |text: &str| {
+        if text.trim_start().starts_with('<') { "HTML" } else { "something" }.to_string()
+    };
+    match &e {
+        RpcError::DeserError { text, .. } => {
+            Error::NotJsonRpc { url: url.to_string(), what: what(text), answered: start(text) }
+        }
+        RpcError::Transport(kind)
+            if kind.as_http_error().is_some_and(|h| h.body.trim_start().starts_with('<')) =>
+        {
+            let h = kind.as_http_error().expect("an HTTP error");
+            Error::NotJsonRpc {
+                url: url.to_string(),
+                what: format!("HTML with HTTP status {}", h.status),
+                answered: start(&h.body),
+            }
+        }
+        _ => Error::Unreachable { url: url.to_string(), reason: short(&e) },
+    }
+}
+
 /// The first line of a transport error: enough to say why a node is unreachable.
 fn short(e: &impl std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
@@ -247,6 +340,54 @@ mod tests {
     fn refusal(code: i64, message: &str) -> TransportError {
         let payload = serde_json::json!({ "code": code, "message": message });
         RpcError::ErrorResp(serde_json::from_value(payload).expect("an error payload"))
+    }
+
+    /// A node that takes the connection and never answers is unreachable after the timeout.
+    #[tokio::test]
+    async fn a_silent_endpoint_is_unreachable_not_a_hang() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("silent.ipc");
+        let _ipc = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let options = ConnectOptions {
+            request_timeout: Some(Duration::from_millis(300)),
+            ..Default::default()
+        };
+        for url in [url.as_str(), socket.to_str().unwrap()] {
+            let err = Connection::connect_with(url, None, &options).await.unwrap_err();
+            // (HTTP gives up in the client's own timeout, IPC in the first answer's.)
+            assert!(matches!(&err, Error::Unreachable { .. }), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn rpc_urls_are_http_ws_or_a_socket_file() {
+        for good in ["http://127.0.0.1:8545", "https://rpc.example.org/v3/x", "ws://h:1", "WSS://h"]
+        {
+            assert_eq!(check_rpc_url(good), Ok(()), "{good}");
+        }
+        let cases = [
+            ("", "is empty"),
+            ("notaurl", "neither a URL nor an existing IPC socket file"),
+            ("ftp://example.org", "the scheme ftp"),
+            ("localhost:8545", "write http://localhost:8545"),
+            ("http://", "not a valid URL"),
+            ("http://127.0.0.1:99999", "not a valid URL"),
+            ("/etc/hostname", "a file but not a socket"),
+            ("http://lоcalhost", "U+043E"),
+        ];
+        for (bad, says) in cases {
+            let err = check_rpc_url(bad).unwrap_err();
+            assert!(err.contains(says), "{bad:?}: {err}");
+            if !says.starts_with("U+") && !says.contains("http://localhost") {
+                assert!(err.contains("http(s)://") || err.contains("http, https"), "{err}");
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("node.ipc");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        assert_eq!(check_rpc_url(socket.to_str().unwrap()), Ok(()));
     }
 
     #[test]

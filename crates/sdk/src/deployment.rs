@@ -63,14 +63,19 @@ impl Deployment {
 
     /// Reads a record.
     pub fn read(path: &Path) -> Result<Self, DeploymentError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if source.kind() == io::ErrorKind::NotFound {
-                DeploymentError::Missing { path: path.to_path_buf() }
-            } else {
-                DeploymentError::Io { path: path.to_path_buf(), source }
-            }
-        })?;
-        serde_json::from_str(&text)
+        // A record is a few hundred bytes: reading at most 1 MiB keeps `/dev/zero` from hanging us.
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| io::Read::read_to_string(&mut io::Read::take(f, 1 << 20), &mut text))
+            .map_err(|source| {
+                if source.kind() == io::ErrorKind::NotFound {
+                    DeploymentError::Missing { path: path.to_path_buf() }
+                } else {
+                    DeploymentError::Io { path: path.to_path_buf(), source }
+                }
+            })?;
+        // An editor may have saved it with a byte-order mark, which JSON does not allow.
+        serde_json::from_str(text.trim_start_matches('\u{FEFF}'))
             .map_err(|source| DeploymentError::Invalid { path: path.to_path_buf(), source })
     }
 

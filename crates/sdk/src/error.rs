@@ -105,6 +105,18 @@ pub enum Error {
         /// What the transport said.
         reason: String,
     },
+    /// The endpoint answered, but not in JSON-RPC (a web page, a proxy's error page).
+    #[error(
+        "the URL {url} answered {what}, not JSON-RPC: {answered:?}; is it the node's RPC endpoint? (set --rpc-url or ETH_RPC_URL)"
+    )]
+    NotJsonRpc {
+        /// The endpoint.
+        url: String,
+        /// What it answered, in words (`HTML`, `HTML with HTTP status 404`).
+        what: String,
+        /// The start of what it answered.
+        answered: String,
+    },
     /// The deployment record is for another chain than the node's.
     #[error(
         "the deployment record is for chain {record} but the RPC endpoint is chain {node}: use the record for this chain or another --rpc-url"

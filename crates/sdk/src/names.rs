@@ -6,7 +6,7 @@ use std::{fmt, str::FromStr};
 
 /// A name that is not one of the valid ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {given:?}: valid {what}s are {}", valid.join(", "))]
+#[error("unknown {what} {given:?}: {}valid {what}s are {}", non_ascii(given).map(|n| format!("{n}; ")).unwrap_or_default(), valid.join(", "))]
 pub struct UnknownName {
     /// What was being named ("role", "bucket", "grant kind").
     pub what: &'static str,
@@ -14,6 +14,22 @@ pub struct UnknownName {
     pub given: String,
     /// The valid names.
     pub valid: Vec<&'static str>,
+}
+
+/// Names where the first non-ASCII character of `s` is and what it is, or `None` when `s` is ASCII.
+///
+/// A lookalike (`trаder` with a Cyrillic `а`) prints just like the name it imitates, so a message
+/// that only echoes the input cannot show what is wrong: this says which character it is, by its
+/// code point, and where. The character itself is shown only when it is a visible letter or digit;
+/// an invisible one (a zero-width space, a direction override) would hide or reorder the message.
+pub fn non_ascii(s: &str) -> Option<String> {
+    let (i, c) = s.chars().enumerate().find(|(_, c)| !c.is_ascii())?;
+    let shown = if c.is_alphanumeric() { format!(" {c:?}") } else { String::new() };
+    Some(format!(
+        "character {} of {s:?} is U+{:04X}{shown}, which is not ASCII (a lookalike?): type it in plain ASCII",
+        i + 1,
+        c as u32
+    ))
 }
 
 fn normalise(s: &str) -> String {
@@ -206,6 +222,23 @@ mod tests {
         );
         let err = "savings".parse::<Bucket>().unwrap_err();
         assert!(err.to_string().contains("community-rewards"));
+    }
+
+    #[test]
+    fn a_lookalike_is_named_by_its_code_point_and_place() {
+        let err = "tr\u{430}der".parse::<Role>().unwrap_err().to_string();
+        assert!(
+            err.contains("character 3 of \"tr\u{430}der\" is U+0430 '\u{430}', which is not ASCII"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("valid roles are admin, trader, auditor, developer, keeper"),
+            "{err}"
+        );
+        // An invisible character is named but not printed raw.
+        let err = "trader\u{200b}".parse::<Role>().unwrap_err().to_string();
+        assert!(err.contains("character 7 of \"trader\\u{200b}\" is U+200B, which"), "{err}");
+        assert_eq!(non_ascii("trader"), None);
     }
 
     #[test]

@@ -39,6 +39,11 @@ pub enum SignerError {
     /// The private key is not 32 bytes of hex.
     #[error("the private key is not valid (expected 64 hex characters, with or without 0x)")]
     InvalidPrivateKey,
+    /// 64 hex characters, but not a secp256k1 private key: zero, or not below the curve order.
+    #[error(
+        "the private key is out of range: a secp256k1 key is a number from 1 to the curve order minus 1 (0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140), and this one is {0}"
+    )]
+    PrivateKeyOutOfRange(&'static str),
     /// The keystore could not be read or decrypted.
     #[error("cannot open keystore {path}: {reason}")]
     Keystore {
@@ -86,13 +91,7 @@ impl SignerSource {
     /// Loads the signer for a chain with id `chain_id`.
     pub fn resolve(&self, chain_id: u64) -> Result<PrivateKeySigner, SignerError> {
         match self {
-            Self::PrivateKey(key) => {
-                let hex = key.expose().trim();
-                hex.strip_prefix("0x")
-                    .unwrap_or(hex)
-                    .parse::<PrivateKeySigner>()
-                    .map_err(|_| SignerError::InvalidPrivateKey)
-            }
+            Self::PrivateKey(key) => private_key(key),
             Self::Keystore { path, password } => {
                 PrivateKeySigner::decrypt_keystore(path, password.expose()).map_err(|e| {
                     SignerError::Keystore { path: path.clone(), reason: keystore_reason(&e) }
@@ -106,6 +105,20 @@ impl SignerSource {
             }
         }
     }
+}
+
+/// A private key from 64 hex digits. Hex that is not a key is told apart from what is not hex, and
+/// neither error shows the key.
+fn private_key(key: &Secret) -> Result<PrivateKeySigner, SignerError> {
+    let hex = key.expose().trim();
+    let hex = hex.strip_prefix("0x").or_else(|| hex.strip_prefix("0X")).unwrap_or(hex);
+    let mut bytes = [0u8; 32];
+    alloy::hex::decode_to_slice(hex, &mut bytes).map_err(|_| SignerError::InvalidPrivateKey)?;
+    if bytes == [0u8; 32] {
+        return Err(SignerError::PrivateKeyOutOfRange("zero"));
+    }
+    PrivateKeySigner::from_slice(&bytes)
+        .map_err(|_| SignerError::PrivateKeyOutOfRange("not below the curve order"))
 }
 
 /// Anvil's dev account `index`, whatever the chain: for tests and local tooling.
@@ -151,6 +164,32 @@ mod tests {
         assert!(!format!("{:?}", SignerSource::PrivateKey(Secret::new(bad))).contains("secret"));
         let good = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
         assert!(SignerSource::PrivateKey(Secret::new(good)).resolve(1).is_ok());
+        assert!(SignerSource::PrivateKey(Secret::new(format!("0x{good}\n"))).resolve(1).is_ok());
+    }
+
+    #[test]
+    fn hex_that_is_not_a_key_is_out_of_range() {
+        let order = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
+        let last = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140";
+        let cases = [
+            ("0".repeat(64), "zero"),
+            (order.to_string(), "not below the curve order"),
+            ("f".repeat(64), "not below the curve order"),
+        ];
+        for (key, why) in cases {
+            let err = SignerSource::PrivateKey(Secret::new(key.clone())).resolve(1).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("out of range") && text.ends_with(why), "{text}");
+            assert!(!text.to_lowercase().contains(&key), "the key is shown: {text}");
+        }
+        assert!(SignerSource::PrivateKey(Secret::new(last)).resolve(1).is_ok());
+        assert!(
+            SignerSource::PrivateKey(Secret::new(format!("{}1", "0".repeat(63))))
+                .resolve(1)
+                .is_ok()
+        );
+        let short = SignerSource::PrivateKey(Secret::new("ab".repeat(31))).resolve(1).unwrap_err();
+        assert!(matches!(short, SignerError::InvalidPrivateKey), "{short}");
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `wbx access ...`: grants.
 
 use crate::{
-    args::{ChainArgs, TxArgs, address, duration},
+    args::{ChainArgs, TxArgs, address, nonzero_duration, not_zero_address, read_text, writable},
     cmd::sent,
-    error::{CliError, Result},
+    error::{CliError, Result, code},
     output::{Out, table, time_left},
 };
 use alloy::primitives::Address;
@@ -37,6 +37,20 @@ pub(crate) fn grant_rows(grants: &[Grant], now: u64) -> String {
         })
         .collect();
     table(&["account", "role", "kind", "status", "time", "renewals"], rows, &[5])
+}
+
+/// ` until <time>`: the new expiry of `account`'s grant after a transaction that set it. A failed
+/// read is a warning, not an error: the transaction was mined.
+async fn expiry(out: Out, wbx: &wbx_sdk::Wbx, account: Address, role: Role) -> String {
+    match wbx.grant_of(account, role).await {
+        Ok(g) => format!(" until {}", wbx_sdk::error::format_time(g.expires_at)),
+        Err(e) => {
+            out.note(format!(
+                "warning: the transaction was mined, but the new expiry could not be read: {e}"
+            ));
+            String::new()
+        }
+    }
 }
 
 /// `wbx access renew ROLE` (and `wbx doctor renew`).
@@ -126,7 +140,7 @@ pub(crate) enum AccessCommand {
         /// The role.
         role: Role,
         /// How long the signature may be relayed.
-        #[arg(long, default_value = "10m", value_parser = duration)]
+        #[arg(long, default_value = "10m", value_parser = nonzero_duration)]
         valid_for: Duration,
         /// Write it to this file instead of stdout.
         #[arg(long)]
@@ -150,25 +164,27 @@ impl AccessCommand {
         match self {
             Self::Grant { holder: account, role, kind, tx } => {
                 if let (false, Some(kind)) = (role.is_timed(), kind) {
-                    return Err(CliError::input(format!(
-                        "the {role} role is permanent and has no {kind} kind: leave out --kind"
-                    )));
+                    return Err(CliError::input(
+                        code::BAD_INPUT,
+                        format!(
+                            "the {role} role is permanent and has no {kind} kind: leave out --kind"
+                        ),
+                    ));
                 }
+                not_zero_address(account, "a grant holder")?;
                 let kind = kind.unwrap_or(GrantKind::Standard);
                 let wbx = tx.wbx().await?;
                 let s = wbx.grant(account, role, kind).await?;
                 let what = if role.is_timed() {
-                    let g = wbx.grant_of(account, role).await?;
-                    format!(
-                        "granted {role} ({kind}) to {account} until {}",
-                        wbx_sdk::error::format_time(g.expires_at)
-                    )
+                    let until = expiry(out, &wbx, account, role).await;
+                    format!("granted {role} ({kind}) to {account}{until}")
                 } else {
                     format!("granted the permanent {role} role to {account}")
                 };
                 sent(out, &what, &s);
             }
             Self::Revoke { holder: account, role, tx } => {
+                not_zero_address(account, "a grant holder")?;
                 let wbx = tx.wbx().await?;
                 let s = wbx.revoke(account, role).await?;
                 sent(out, &format!("revoked {role} from {account}"), &s);
@@ -201,17 +217,13 @@ impl AccessCommand {
             Self::Renew(RenewArgs { role, tx }) => {
                 let wbx = tx.wbx().await?;
                 let s = wbx.renew(role).await?;
-                let g = wbx.grant_of(wbx.sender()?, role).await?;
-                sent(
-                    out,
-                    &format!(
-                        "renewed your {role} grant until {}",
-                        wbx_sdk::error::format_time(g.expires_at)
-                    ),
-                    &s,
-                );
+                let until = expiry(out, &wbx, wbx.sender()?, role).await;
+                sent(out, &format!("renewed your {role} grant{until}"), &s);
             }
             Self::RenewFor(RenewForArgs { role, holders, tx }) => {
+                for h in &holders {
+                    not_zero_address(*h, "a grant holder")?;
+                }
                 let wbx = tx.wbx().await?;
                 let s = if let [one] = holders.as_slice() {
                     wbx.renew_for(*one, role).await?
@@ -226,14 +238,20 @@ impl AccessCommand {
                 );
             }
             Self::SignRenewal { role, valid_for, out: file, tx } => {
+                if let Some(path) = &file {
+                    writable(path, "the signed renewal")?;
+                }
                 let wbx = tx.wbx().await?;
-                let deadline = wbx.now().await? + valid_for.as_secs();
+                let deadline = wbx.now().await?.saturating_add(valid_for.as_secs());
                 let signed = wbx.sign_renewal(role, deadline).await?;
                 match file {
                     Some(path) => {
                         let json = serde_json::to_vec_pretty(&signed).expect("serialisable");
                         wbx_sdk::fs::write_atomic(&path, &json).map_err(|e| {
-                            CliError::failure(format!("cannot write {}: {e}", path.display()))
+                            CliError::failure(
+                                code::WRITE_FAILED,
+                                format!("cannot write {}: {e}", path.display()),
+                            )
                         })?;
                         out.emit(&signed, || {
                             format!(
@@ -250,18 +268,19 @@ impl AccessCommand {
             }
             Self::Relay { file, tx } => {
                 let text = if file.as_os_str() == "-" {
-                    std::io::read_to_string(std::io::stdin())
-                        .map_err(|e| CliError::input(format!("cannot read stdin: {e}")))?
-                } else {
-                    std::fs::read_to_string(&file).map_err(|e| {
-                        CliError::input(format!("cannot read {}: {e}", file.display()))
+                    std::io::read_to_string(std::io::stdin()).map_err(|e| {
+                        CliError::input(code::BAD_FILE, format!("cannot read stdin: {e}"))
                     })?
+                } else {
+                    read_text(&file, "the signed renewal")?
                 };
-                let renewal: SignedRenewal = serde_json::from_str(&text).map_err(|e| {
-                    CliError::input(format!(
-                        "not a signed renewal (from `wbx access sign-renewal`): {e}"
-                    ))
-                })?;
+                let renewal: SignedRenewal =
+                    serde_json::from_str(text.trim_start_matches('\u{FEFF}')).map_err(|e| {
+                        CliError::input(
+                            "bad-renewal",
+                            format!("not a signed renewal (from `wbx access sign-renewal`): {e}"),
+                        )
+                    })?;
                 let wbx = tx.wbx().await?;
                 let s = wbx.relay_renewal(&renewal).await?;
                 sent(

@@ -1,9 +1,9 @@
 //! `wbx admin ...`: the admins' switches.
 
 use crate::{
-    args::{TxArgs, address, duration},
+    args::{TxArgs, address, duration, not_the_token, not_zero_address},
     cmd::sent,
-    error::Result,
+    error::{CliError, Result},
     output::Out,
 };
 use alloy::primitives::Address;
@@ -70,6 +70,20 @@ impl AdminCommand {
                 sent(out, "unpaused the token", &tx.wbx().await?.unpause().await?)
             }
             Self::Durations { standard, extended, tx } => {
+                // The contract's bounds: anything outside them can never be set.
+                const MIN: Duration = Duration::from_secs(5 * 60);
+                const MAX: Duration = Duration::from_secs(24 * 60 * 60);
+                for (flag, d) in [("--standard", standard), ("--extended", extended)] {
+                    if d < MIN || d > MAX || d.subsec_nanos() != 0 {
+                        return Err(CliError::input(
+                            "bad-duration",
+                            format!(
+                                "{flag} {} is outside what the contract allows: whole seconds from 5m to 1d",
+                                humantime::format_duration(d)
+                            ),
+                        ));
+                    }
+                }
                 let s = tx
                     .wbx()
                     .await?
@@ -85,16 +99,18 @@ impl AdminCommand {
                     &s,
                 );
             }
-            Self::RegisterPool { pool_address: pool, tx } => sent(
-                out,
-                &format!("registered pool {pool}"),
-                &tx.wbx().await?.set_pool(pool, true).await?,
-            ),
-            Self::UnregisterPool { pool_address: pool, tx } => sent(
-                out,
-                &format!("unregistered pool {pool}"),
-                &tx.wbx().await?.set_pool(pool, false).await?,
-            ),
+            Self::RegisterPool { pool_address: pool, tx } => {
+                not_zero_address(pool, "a pool")?;
+                let wbx = tx.wbx().await?;
+                not_the_token(wbx.deployment().token, pool, "cannot be its own pool")?;
+                sent(out, &format!("registered pool {pool}"), &wbx.set_pool(pool, true).await?)
+            }
+            Self::UnregisterPool { pool_address: pool, tx } => {
+                not_zero_address(pool, "a pool")?;
+                let wbx = tx.wbx().await?;
+                not_the_token(wbx.deployment().token, pool, "is never a pool")?;
+                sent(out, &format!("unregistered pool {pool}"), &wbx.set_pool(pool, false).await?)
+            }
         }
         Ok(())
     }

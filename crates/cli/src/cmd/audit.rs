@@ -1,8 +1,8 @@
 //! `wbx audit ...`: read-only audit tools over a local SQLite index of the token's events.
 
 use crate::{
-    args::{DeploymentArgs, RpcArgs, address, amount, duration},
-    error::{CliError, Result},
+    args::{DeploymentArgs, RpcArgs, address, amount, duration, writable},
+    error::{BadValue, CliError, Result, code},
     output::{Out, short_duration, table},
 };
 use alloy::primitives::{Address, B256};
@@ -27,12 +27,16 @@ use wbx_sdk::{Amount, Bucket, Connection};
 impl From<wbx_audit::Error> for CliError {
     fn from(e: wbx_audit::Error) -> Self {
         use wbx_audit::Error as E;
+        let text = e.to_string();
         match e {
             E::Sdk(e) => e.into(),
-            E::Input(_) | E::WrongDatabase { .. } | E::NewerSchema { .. } | E::NotSynced(_) => {
-                CliError::input(e.to_string())
-            }
-            _ => CliError::failure(e.to_string()),
+            E::Input(_) => CliError::input(code::BAD_INPUT, text),
+            E::WrongDatabase { .. } => CliError::input("wrong-database", text),
+            E::NewerSchema { .. } => CliError::input("newer-schema", text),
+            E::NotSynced(_) => CliError::input("not-synced", text),
+            E::Db(_) => CliError::failure("database-error", text),
+            E::ReorgInFlight { .. } => CliError::failure("reorged", text),
+            E::Io { .. } => CliError::failure(code::WRITE_FAILED, text),
         }
     }
 }
@@ -88,17 +92,37 @@ impl IndexArgs {
             return Ok(only.clone());
         }
         let (conn, record) = self.connect().await.map_err(|e| {
-            CliError::input(format!(
-                "cannot tell which audit database to read ({e}): give --db PATH"
-            ))
+            CliError::input(
+                "no-database",
+                format!("cannot tell which audit database to read ({e}): give --db PATH"),
+            )
         })?;
         Ok(default_path(Path::new("."), conn.chain_id(), record.token))
     }
 
     /// The index for a report (it must exist).
     async fn open(&self) -> Result<Db> {
-        Ok(Db::open_existing(&self.path().await?)?)
+        let path = self.path().await?;
+        is_database(&path)?;
+        Ok(Db::open_existing(&path)?)
     }
+}
+
+/// Refuses a `--db` that cannot be an index: a directory, or a file that is not SQLite. (A
+/// missing file is the reports' own "run `wbx audit sync` first".)
+fn is_database(path: &Path) -> Result {
+    let bad = |why: &str| {
+        CliError::input(code::BAD_FILE, format!("the audit database {} {why}", path.display()))
+    };
+    crate::args::file_or_nothing(path, "the audit database", code::BAD_FILE)?;
+    let mut head = [0u8; 16];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    if n > 0 && &head[..n.min(16)] != b"SQLite format 3\0".get(..n.min(16)).unwrap_or_default() {
+        return Err(bad("is not an SQLite database (written by `wbx audit sync`)"));
+    }
+    Ok(())
 }
 
 /// Output formats of the tabular reports.
@@ -296,12 +320,18 @@ pub(crate) enum KindArg {
 }
 
 /// Parses RFC 3339 or unix seconds.
-fn time(s: &str) -> Result<u64, String> {
+fn time(s: &str) -> Result<u64, BadValue> {
     if let Ok(n) = s.parse::<u64>() {
         return Ok(n);
     }
     chrono::DateTime::parse_from_rfc3339(s).map(|d| d.timestamp().max(0) as u64).map_err(|e| {
-        format!("{s:?} is not a time: give RFC 3339 (2026-11-24T10:00:00Z) or unix seconds ({e})")
+        let note = wbx_sdk::names::non_ascii(s).map(|n| format!("; {n}")).unwrap_or_default();
+        BadValue::new(
+            "bad-time",
+            format!(
+                "{s:?} is not a time: give RFC 3339 (2026-11-24T10:00:00Z) or unix seconds ({e}){note}"
+            ),
+        )
     })
 }
 
@@ -309,10 +339,15 @@ fn time(s: &str) -> Result<u64, String> {
 fn at(s: &str) -> Result<At, CliError> {
     if let Some(n) = s.strip_prefix("block:").or_else(|| s.strip_prefix('#')) {
         return n.parse::<u64>().map(At::Block).map_err(|_| {
-            CliError::input(format!("{s:?} is not a block: write block:N, e.g. block:120"))
+            CliError::input(
+                "bad-time",
+                format!("{s:?} is not a block: write block:N, e.g. block:120"),
+            )
         });
     }
-    time(s).map(At::Time).map_err(|e| CliError::input(format!("--at {e}; or block:N for a block")))
+    time(s)
+        .map(At::Time)
+        .map_err(|e| CliError::input(e.code, format!("--at {}; or block:N for a block", e.message)))
 }
 
 fn role_arg(s: &str) -> Result<B256> {
@@ -383,8 +418,10 @@ impl AuditCommand {
                             b.into(),
                         )
                         .await
-                        .map_err(|e| CliError::failure(format!("cannot read block {b}: {e}")))?
-                        .ok_or_else(|| CliError::input(format!("the node has no block {b}")))?;
+                        .map_err(|e| CliError::from(wbx_sdk::Error::from_rpc(e)))?
+                        .ok_or_else(|| {
+                            CliError::input(code::BAD_INPUT, format!("the node has no block {b}"))
+                        })?;
                         Some(block.header.timestamp)
                     }
                     _ => None,
@@ -470,12 +507,15 @@ impl AuditCommand {
                 let (conn, record) = index.connect().await?;
                 let scope = db.scope();
                 if conn.chain_id() != scope.chain_id || record.token != scope.token {
-                    return Err(CliError::input(format!(
-                        "the audit database {} indexes {scope}, but the node and record are chain {} token {}: point --rpc-url/--deployment at the same deployment",
-                        db.path().display(),
-                        conn.chain_id(),
-                        record.token
-                    )));
+                    return Err(CliError::input(
+                        "wrong-database",
+                        format!(
+                            "the audit database {} indexes {scope}, but the node and record are chain {} token {}: point --rpc-url/--deployment at the same deployment",
+                            db.path().display(),
+                            conn.chain_id(),
+                            record.token
+                        ),
+                    ));
                 }
                 let r = reconcile(conn.provider(), &db).await?;
                 out.emit(&r, || {
@@ -508,11 +548,15 @@ impl AuditCommand {
                 if r.is_clean() {
                     Ok(())
                 } else {
-                    Err(CliError::failure(format!(
-                        "the ledger does not add up: {} difference(s) at block {}",
-                        r.differences.len(),
-                        r.block
-                    )))
+                    Err(CliError::failure(
+                        "ledger-mismatch",
+                        format!(
+                            "the ledger does not add up: {} difference(s) at block {}",
+                            r.differences.len(),
+                            r.block
+                        ),
+                    )
+                    .with_fix("each entry of `differences` names the check, the account or bucket, and both values"))
                 }
             }
             Self::Anomalies { thresholds, index } => {
@@ -538,10 +582,14 @@ impl AuditCommand {
                 Ok(())
             }
             Self::Html { out: file, thresholds, index } => {
+                writable(&file, "the report")?;
                 let db = index.open().await?;
                 let html = render(&db, &thresholds.options())?;
                 std::fs::write(&file, html.as_bytes()).map_err(|e| {
-                    CliError::failure(format!("cannot write {}: {e}", file.display()))
+                    CliError::failure(
+                        code::WRITE_FAILED,
+                        format!("cannot write {}: {e}", file.display()),
+                    )
                 })?;
                 out.emit(&serde_json::json!({ "out": file, "bytes": html.len() }), || {
                     format!("wrote {} ({} bytes)", file.display(), html.len())
@@ -555,10 +603,16 @@ impl AuditCommand {
 impl SyncArgs {
     async fn run(self, out: Out) -> Result {
         if self.chunk == 0 || self.concurrency == 0 {
-            return Err(CliError::input("--chunk and --concurrency must be at least 1"));
+            return Err(CliError::input(
+                code::BAD_INPUT,
+                "--chunk and --concurrency must be at least 1",
+            ));
         }
         let (conn, record) = self.index.connect().await?;
         let path = self.index.sync_path(&conn, &record);
+        if path.exists() {
+            is_database(&path)?;
+        }
         let db = Db::open(&path, &Scope::of(&record))?;
         let bar = ProgressBar::with_draw_target(Some(1), ProgressDrawTarget::stderr());
         if out.json || !std::io::stderr().is_terminal() {
@@ -656,7 +710,9 @@ impl TransactionsArgs {
             min_amount: self.min_amount.map(Amount::raw),
         };
         let list = reports::transactions(&db, &filter)?;
-        let format = if out.json { Format::Json } else { self.format };
+        // --format json is --json for this report.
+        let out = Out { json: out.json || self.format == Format::Json };
+        let format = self.format;
         let row = |m: &reports::Movement| {
             vec![
                 m.block.to_string(),
@@ -672,8 +728,8 @@ impl TransactionsArgs {
         };
         const HEADER: [&str; 9] =
             ["block", "time", "kind", "from", "to", "wbx", "eth", "bucket", "tx"];
-        let text = match format {
-            Format::Json => serde_json::to_string_pretty(&list).expect("serialisable"),
+        out.emit(&list, || match format {
+            Format::Json => unreachable!("--format json is --json"),
             Format::Csv => {
                 let mut s = reports::CSV_HEADER.to_string();
                 s.push('\n');
@@ -698,8 +754,7 @@ impl TransactionsArgs {
                     table(&HEADER[..8], rows, &[0, 5, 6])
                 }
             }
-        };
-        println!("{}", text.trim_end());
+        });
         Ok(())
     }
 }
@@ -710,11 +765,11 @@ mod tests {
 
     #[test]
     fn times_and_moments_parse() {
-        assert_eq!(time("1795000000"), Ok(1_795_000_000));
-        assert_eq!(time("2026-11-24T10:00:00Z"), Ok(1_795_514_400));
-        assert!(time("yesterday").unwrap_err().contains("RFC 3339"));
+        assert_eq!(time("1795000000").unwrap(), 1_795_000_000);
+        assert_eq!(time("2026-11-24T10:00:00Z").unwrap(), 1_795_514_400);
+        assert!(time("yesterday").unwrap_err().message.contains("RFC 3339"));
         assert_eq!(at("block:12").unwrap(), At::Block(12));
         assert_eq!(at("1795000000").unwrap(), At::Time(1_795_000_000));
-        assert_eq!(at("block:x").unwrap_err().code(), crate::error::BAD_INPUT);
+        assert_eq!(at("block:x").unwrap_err().exit(), crate::error::BAD_INPUT);
     }
 }

@@ -1,9 +1,12 @@
 //! Bucket commands: `buckets`, `issue`, `allocate`, `allocate-batch`.
 
 use crate::{
-    args::{ChainArgs, TxArgs, address, amount, payment_ref},
-    cmd::sent,
-    error::{CliError, Result},
+    args::{
+        ChainArgs, TxArgs, address, amount, nonzero, not_the_token, not_zero_address,
+        payment_ref, read_bytes,
+    },
+    cmd::{sent, token::TOKEN_CANNOT_RECEIVE},
+    error::Result,
     output::{Out, table},
 };
 use alloy::primitives::Address;
@@ -63,6 +66,7 @@ pub(crate) struct IssueArgs {
 
 impl IssueArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
+        nonzero(self.amount, "issue nothing (the contract refuses it)")?;
         let wbx = self.tx.wbx().await?;
         let s = wbx.issue(self.amount).await?;
         sent(out, &format!("issued {} WBX into the buckets", self.amount), &s);
@@ -94,8 +98,17 @@ pub(crate) struct AllocateArgs {
 }
 
 impl AllocateArgs {
+    /// Refuses what can never succeed; `token` once the deployment is known.
+    pub(crate) fn check(&self, token: Option<Address>) -> Result {
+        not_zero_address(self.to, "a recipient")?;
+        nonzero(self.amount, "release nothing (the contract refuses it)")?;
+        token.map_or(Ok(()), |t| not_the_token(t, self.to, TOKEN_CANNOT_RECEIVE))
+    }
+
     pub(crate) async fn run(self, out: Out) -> Result {
+        self.check(None)?;
         let wbx = self.tx.wbx().await?;
+        self.check(Some(wbx.deployment().token))?;
         let what = format!("released {} WBX from {} to {}", self.amount, self.bucket, self.to);
         let Some(reference) = self.reference else {
             let s = wbx.allocate(self.bucket, self.to, self.amount).await?;
@@ -136,7 +149,8 @@ impl AllocateArgs {
 pub(crate) struct AllocateBatchArgs {
     /// The bucket to pay from.
     bucket: Bucket,
-    /// The CSV file: `address,amount` per line; a header line and `#` comments are allowed.
+    /// The CSV file: `address,amount` per row (RFC 4180: quotes, CRLF, a byte-order mark); a
+    /// first row `address,amount`, lines starting with `#` and blank lines are skipped.
     file: PathBuf,
     /// Recipients per transaction. A file is paid in batches of one size: a rerun must use the
     /// size of the first run (it says so if not).
@@ -151,12 +165,13 @@ pub(crate) struct AllocateBatchArgs {
 
 impl AllocateBatchArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
-        let bytes = std::fs::read(&self.file)
-            .map_err(|e| CliError::input(format!("cannot read {}: {e}", self.file.display())))?;
-        let text = String::from_utf8(bytes.clone())
-            .map_err(|_| CliError::input(format!("{} is not UTF-8 text", self.file.display())))?;
-        let rows = payouts::parse_payouts(&self.file.display().to_string(), &text)?;
+        let bytes = read_bytes(&self.file, "the payout file")?;
+        let name = self.file.display().to_string();
+        let rows = payouts::parse_payouts(&name, payouts::decode_text(&name, &bytes)?)?;
         let wbx = self.tx.wbx().await?;
+        // What the file cannot know: the contract refuses to pay the token itself.
+        let why = format!("is the WBX token contract itself, which {TOKEN_CANNOT_RECEIVE}");
+        payouts::check_recipients(&name, &rows, &[(wbx.deployment().token, why.as_str())])?;
         let journal = Journal::path_for(&self.file);
         let bar = out.progress(rows.len() as u64, "paying");
         let options = payouts::PayOptions {

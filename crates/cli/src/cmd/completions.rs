@@ -1,6 +1,6 @@
 //! `wbx completions SHELL`.
 
-use crate::{error::Result, opts::Cli};
+use crate::{error::Result, opts::Cli, output::Out};
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
@@ -14,8 +14,15 @@ pub(crate) struct CompletionsArgs {
 }
 
 impl CompletionsArgs {
-    pub(crate) fn run(self) -> Result {
-        clap_complete::generate(self.shell, &mut Cli::command(), "wbx", &mut std::io::stdout());
+    pub(crate) fn run(self, out: Out) -> Result {
+        // Into memory first: clap_complete panics when its writer fails (a closed stdout), and the
+        // one place that writes results copes with that.
+        let mut script = Vec::new();
+        clap_complete::generate(self.shell, &mut Cli::command(), "wbx", &mut script);
+        let script = String::from_utf8_lossy(&script).into_owned();
+        out.emit(&serde_json::json!({ "shell": self.shell.to_string(), "script": script }), || {
+            script.clone()
+        });
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use crate::{
     args::{RpcArgs, WalletArgs, duration},
     cmd::audit::{AnomalyArgs, IndexArgs},
-    error::{CliError, Result},
+    error::{CliError, Result, code},
     output::Out,
 };
 use clap::Args;
@@ -49,12 +49,15 @@ impl ServeArgs {
         if let Some(url) = &self.alert_webhook
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
-            return Err(CliError::input(format!(
-                "--alert-webhook {url} is not an http(s) URL such as http://127.0.0.1:9000/alerts"
-            )));
+            return Err(CliError::input(
+                "bad-url",
+                format!(
+                    "--alert-webhook {url} is not an http(s) URL such as http://127.0.0.1:9000/alerts"
+                ),
+            ));
         }
         if self.poll.is_zero() {
-            return Err(CliError::input("--poll must be more than 0 (e.g. 250ms)"));
+            return Err(CliError::input(code::BAD_INPUT, "--poll must be more than 0 (e.g. 250ms)"));
         }
         let (conn, record) = self.index.connect().await?;
         let db = self.index.sync_path(&conn, &record);
@@ -82,11 +85,10 @@ impl ServeArgs {
             ));
         }
         let dashboard = wbx_dashboard::start(wbx, config).await.map_err(|e| match e {
-            wbx_dashboard::Error::Bind { .. } | wbx_dashboard::Error::Config(_) => {
-                CliError::input(e.to_string())
-            }
+            wbx_dashboard::Error::Bind { .. } => CliError::input("address-in-use", e.to_string()),
+            wbx_dashboard::Error::Config(_) => CliError::input(code::BAD_INPUT, e.to_string()),
             wbx_dashboard::Error::Audit(e) => e.into(),
-            e => CliError::failure(e.to_string()),
+            e => CliError::failure("dashboard-failed", e.to_string()),
         })?;
         let url = dashboard.url().to_string();
         out.emit(&serde_json::json!({ "url": url, "db": db }), || {
@@ -94,7 +96,7 @@ impl ServeArgs {
         });
         out.note("sign in with an Auditor or Admin grant; Ctrl-C stops it");
         let mut term = signal(SignalKind::terminate())
-            .map_err(|e| CliError::failure(format!("cannot watch SIGTERM: {e}")))?;
+            .map_err(|e| CliError::failure(code::FAILED, format!("cannot watch SIGTERM: {e}")))?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -124,8 +126,8 @@ impl LoginArgs {
         let conn = self.wallet.connect(&self.rpc).await?;
         let signer = conn.signer().ok_or(wbx_sdk::Error::NoSigner)?;
         let login = wbx_dashboard::client::login(&self.url, signer).await.map_err(|e| match e {
-            LoginError::BadUrl(_) => CliError::input(e.to_string()),
-            e => CliError::failure(e.to_string()),
+            LoginError::BadUrl(_) => CliError::input("bad-url", e.to_string()),
+            e => CliError::failure("login-failed", e.to_string()),
         })?;
         let s = &login.session;
         out.note(match s.grant_expires_at {

@@ -3,7 +3,7 @@
 //! onto a plan, prints the checklist, and applies the safe fixes with `--fix`.
 
 use crate::{
-    args::{ChainArgs, FeeArgs, TxArgs, address, tx_hash},
+    args::{ChainArgs, FeeArgs, TxArgs, address, nonzero, not_zero_address, tx_hash},
     cmd::{
         access::{RenewArgs, RenewForArgs},
         bucket::AllocateArgs,
@@ -101,6 +101,23 @@ enum DoctorCommand {
 }
 
 impl DoctorCommand {
+    /// Refuses a planned transaction that can never succeed, as the real command does: the zero
+    /// address, an amount of 0, and once the deployment is known the token itself.
+    fn check(&self, deployment: Option<&Deployment>) -> Result {
+        let token = deployment.map(|d| d.token);
+        match self {
+            Self::Transfer(a) => a.check(token),
+            Self::Approve(a) => a.check(deployment.map(|d| (d.token, d.pool))).map(drop),
+            Self::TransferFrom(a) => a.check(token),
+            Self::Allocate(a) => a.check(token),
+            Self::Swap(a) => nonzero(a.swap.amount, "swap nothing (the pool refuses it)"),
+            Self::RenewFor(a) => {
+                a.holders.iter().try_for_each(|h| not_zero_address(*h, "a grant holder"))
+            }
+            Self::Renew(_) | Self::Token { .. } | Self::Tx { .. } | Self::Account { .. } => Ok(()),
+        }
+    }
+
     fn chain(&self) -> &ChainArgs {
         match self.tx() {
             Some(tx) => &tx.chain,
@@ -185,7 +202,9 @@ impl From<wbx_doctor::Error> for CliError {
     fn from(e: wbx_doctor::Error) -> Self {
         match e {
             wbx_doctor::Error::Sdk(e) => e.into(),
-            e @ wbx_doctor::Error::NoDeployment(_) => CliError::input(e.to_string()),
+            e @ wbx_doctor::Error::NoDeployment(_) => {
+                CliError::input("no-deployment", e.to_string())
+            }
         }
     }
 }
@@ -194,16 +213,13 @@ impl DoctorArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
         self.what.fees().fee_override()?;
         if self.yes && !self.fix {
-            return Err(CliError::input("--yes only goes with --fix"));
+            return Err(CliError::input("conflicting-arguments", "--yes only goes with --fix"));
         }
-        if let DoctorCommand::Approve(a) = &self.what
-            && !a.spender.eq_ignore_ascii_case("pool")
-        {
-            address(&a.spender).map_err(|e| CliError::input(format!("invalid spender: {e}")))?;
-        }
+        self.what.check(None)?;
         let chain = self.what.chain().clone();
         let doctor = Doctor::connect(&chain.rpc.rpc_url, None).await?;
         let deployment = record(&chain, doctor.chain_id())?;
+        self.what.check(deployment.as_ref())?;
         let doctor =
             doctor.with_deployment(deployment.clone()).with_wallet_flags(wallet_flags(&chain));
 
@@ -237,6 +253,7 @@ impl DoctorArgs {
         match chain.wallet.source()? {
             Some(source) => Ok(source.resolve(chain_id).map_err(wbx_sdk::Error::from)?.address()),
             None => Err(CliError::input(
+                "missing-argument",
                 "say who would send it: --from ADDRESS, or a wallet (--dev-account, --account, ...)",
             )),
         }
@@ -258,7 +275,7 @@ impl DoctorArgs {
                 spender: if a.spender.eq_ignore_ascii_case("pool") {
                     deployment.pool
                 } else {
-                    address(&a.spender).map_err(CliError::input)?
+                    address(&a.spender)?
                 },
                 amount: a.amount,
             },
@@ -327,26 +344,30 @@ impl DoctorArgs {
         if !self.yes {
             if !std::io::stdin().is_terminal() {
                 return Err(CliError::input(
+                    "not-confirmed",
                     "--fix needs a confirmation: run it on a terminal, or add --yes; nothing was sent",
                 ));
             }
-            eprint!("send them? [y/N] ");
+            crate::output::prompt("send them? [y/N] ");
             let mut answer = String::new();
-            std::io::stdin()
-                .read_line(&mut answer)
-                .map_err(|e| CliError::input(format!("cannot read the answer: {e}")))?;
+            std::io::stdin().read_line(&mut answer).map_err(|e| {
+                CliError::input("not-confirmed", format!("cannot read the answer: {e}"))
+            })?;
             if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                return Err(CliError::input("not confirmed: nothing was sent"));
+                return Err(CliError::input("not-confirmed", "not confirmed: nothing was sent"));
             }
         }
         let wbx = chain.wbx().await?;
         let signer = wbx.sender()?;
         let plan = self.plan(chain, doctor, deployment)?;
         if signer != plan.from {
-            return Err(CliError::input(format!(
-                "--fix sends as the wallet {signer}, but the diagnosis is of {}: drop --from or use that account's wallet",
-                plan.from
-            )));
+            return Err(CliError::input(
+                "conflicting-arguments",
+                format!(
+                    "--fix sends as the wallet {signer}, but the diagnosis is of {}: drop --from or use that account's wallet",
+                    plan.from
+                ),
+            ));
         }
         let mut applied = Vec::new();
         for f in &fixes {
@@ -354,6 +375,7 @@ impl DoctorArgs {
                 SafeFix::Approve { spender, amount } => wbx.approve(*spender, *amount).await?,
                 SafeFix::Renew { role } => wbx.renew(*role).await?,
             };
+            crate::output::record_sent(sent.hash, sent.block);
             out.note(format!("{}: tx {} in block {}", describe(f), sent.hash, sent.block));
             applied.push(serde_json::json!({ "fix": f, "hash": sent.hash, "block": sent.block }));
         }
@@ -372,9 +394,13 @@ fn verdict(d: &Diagnosis) -> Result {
         Ok(())
     } else {
         let n = d.failures().len();
-        Err(CliError::failure(format!(
-            "{n} check(s) failed: {}",
-            d.failures().iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
-        )))
+        Err(CliError::failure(
+            "would-fail",
+            format!(
+                "{n} check(s) failed: {}",
+                d.failures().iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
+            ),
+        )
+        .with_fix("each failed check in `checks` carries its cause and the command that fixes it"))
     }
 }

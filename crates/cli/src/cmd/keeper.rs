@@ -1,8 +1,8 @@
 //! `wbx keeper`: the renewal daemon (all logic in `wbx-keeper`).
 
 use crate::{
-    args::{ChainArgs, amount, duration},
-    error::{CliError, Result},
+    args::{ChainArgs, amount, duration, max_fee, nonzero_duration},
+    error::{CliError, Result, code},
     output::{Out, short_duration},
 };
 use clap::Args;
@@ -42,20 +42,20 @@ pub(crate) struct KeeperArgs {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
     batch_size: u64,
     /// Sleep between passes.
-    #[arg(long, default_value = "2s", value_parser = duration)]
+    #[arg(long, default_value = "2s", value_parser = nonzero_duration)]
     poll: Duration,
     /// Blocks behind the head left unscanned.
     #[arg(long, default_value_t = 0)]
     confirmations: u64,
     /// Replace a renewal not mined after this long, both fees bumped by at least 12.5%.
-    #[arg(long, default_value = "60s", value_parser = duration)]
+    #[arg(long, default_value = "60s", value_parser = nonzero_duration)]
     replace_after: Duration,
     /// Where to serve /health and /metrics (daemon mode only).
     #[arg(long, default_value = "127.0.0.1:9464", value_name = "ADDR")]
     metrics_addr: SocketAddr,
     /// The most the keeper pays per gas, in gwei, fee bumps included (default: no cap). While the
     /// base fee is above it, renewals wait and each pass says so.
-    #[arg(long, value_parser = fee_cap, value_name = "GWEI")]
+    #[arg(long, value_parser = max_fee, value_name = "GWEI")]
     max_fee: Option<u128>,
     /// Log one JSON object per line on stderr (for log shippers) instead of plain text.
     #[arg(long)]
@@ -67,21 +67,15 @@ pub(crate) struct KeeperArgs {
     chain: ChainArgs,
 }
 
-/// A fee cap in gwei ([`args::gwei`](crate::args::gwei)); zero would never land.
-fn fee_cap(s: &str) -> std::result::Result<u128, String> {
-    match crate::args::gwei(s)? {
-        0 => Err("a fee cap of 0 would never land: give a fee in gwei, like 30".into()),
-        wei => Ok(wei),
-    }
-}
-
 fn keeper_error(e: wbx_keeper::Error) -> CliError {
+    use wbx_keeper::Error as E;
     match e {
-        wbx_keeper::Error::Sdk(e) => e.into(),
-        e @ (wbx_keeper::Error::StateMismatch { .. } | wbx_keeper::Error::Config(_)) => {
-            CliError::input(e.to_string())
-        }
-        e => CliError::failure(e.to_string()),
+        E::Sdk(e) => e.into(),
+        e @ E::StateMismatch { .. } => CliError::input("state-mismatch", e.to_string()),
+        e @ E::Config(_) => CliError::input("keeper-config", e.to_string()),
+        e @ E::State { .. } => CliError::failure("keeper-state", e.to_string()),
+        e @ E::Reorged(_) => CliError::failure("reorged", e.to_string()),
+        e @ E::NodeBehind(_) => CliError::failure("node-behind", e.to_string()),
     }
 }
 
@@ -93,6 +87,7 @@ impl KeeperArgs {
         let wbx = self.chain.deployment.attach(conn).await?;
         let chain_id = wbx.connection().chain_id();
         let state = self.state.unwrap_or_else(|| KeeperConfig::default_state_path(chain_id));
+        crate::args::file_or_nothing(&state, "the keeper state", code::BAD_FILE)?;
         let mut cfg = KeeperConfig::new(state);
         cfg.margin = self.margin;
         cfg.idle = (!self.idle.is_zero()).then_some(self.idle);
@@ -118,7 +113,11 @@ impl KeeperArgs {
             keeper.config().state_path.display(),
             self.metrics_addr
         ));
-        keeper.run(wbx_keeper::shutdown_signal()).await.map_err(keeper_error)
+        let state = keeper.config().state_path.clone();
+        keeper.run(wbx_keeper::shutdown_signal()).await.map_err(keeper_error)?;
+        // A daemon's result is its log; only `--json` asks for the one document.
+        out.emit(&serde_json::json!({ "stopped": true, "state": state }), String::new);
+        Ok(())
     }
 }
 

@@ -20,6 +20,7 @@ use wbx_sdk::Sent;
 
 /// Prints a mined transaction: `what`, then where it landed.
 pub(crate) fn sent(out: Out, what: &str, sent: &Sent) {
+    crate::output::record_sent(sent.hash, sent.block);
     out.emit(
         &serde_json::json!({ "action": what, "hash": sent.hash, "block": sent.block, "gasUsed": sent.gas_used }),
         || format!("{what}\n  tx {} in block {} ({} gas)", sent.hash, sent.block, sent.gas_used),

@@ -1,9 +1,9 @@
 //! `wbx pool ...`.
 
 use crate::{
-    args::{ChainArgs, TxArgs, amount, duration},
+    args::{ChainArgs, TxArgs, amount, nonzero, nonzero_duration},
     cmd::sent,
-    error::Result,
+    error::{CliError, Result},
     output::Out,
 };
 use alloy::primitives::U256;
@@ -56,7 +56,7 @@ pub(crate) enum PoolCommand {
         #[arg(value_parser = amount, allow_hyphen_values = true)]
         eth: Amount,
         /// How long it may wait to be mined.
-        #[arg(long, default_value = "10m", value_parser = duration)]
+        #[arg(long, default_value = "10m", value_parser = nonzero_duration)]
         deadline: Duration,
         #[command(flatten)]
         tx: TxArgs,
@@ -68,11 +68,30 @@ pub(crate) enum PoolCommand {
         /// A number of shares, or `all`.
         shares: String,
         /// How long it may wait to be mined.
-        #[arg(long, default_value = "10m", value_parser = duration)]
+        #[arg(long, default_value = "10m", value_parser = nonzero_duration)]
         deadline: Duration,
         #[command(flatten)]
         tx: TxArgs,
     },
+}
+
+/// A whole number of liquidity shares, above 0.
+fn parse_shares(s: &str) -> Result<U256> {
+    let n = s.trim().parse::<U256>().ok().filter(|_| s.trim().bytes().all(|b| b.is_ascii_digit()));
+    match n {
+        Some(n) if n.is_zero() => Err(CliError::input(
+            crate::error::code::ZERO_AMOUNT,
+            "0 shares would withdraw nothing: give a number of shares above 0, or `all`",
+        )),
+        Some(n) => Ok(n),
+        None => {
+            let note = wbx_sdk::names::non_ascii(s).map(|n| format!(": {n}")).unwrap_or_default();
+            Err(CliError::input(
+                "bad-shares",
+                format!("{s:?} is not a whole number of shares (or `all`){note}"),
+            ))
+        }
+    }
 }
 
 impl PoolCommand {
@@ -113,8 +132,10 @@ impl PoolCommand {
                 sent(out, "unpaused the pool", &tx.wbx().await?.set_pool_paused(false).await?)
             }
             Self::Add { wbx: w, eth, deadline, tx } => {
+                nonzero(w, "add no WBX (the pool needs both sides)")?;
+                nonzero(eth, "add no ETH (the pool needs both sides)")?;
                 let wbx = tx.wbx().await?;
-                let d = wbx.now().await? + deadline.as_secs();
+                let d = wbx.now().await?.saturating_add(deadline.as_secs());
                 sent(
                     out,
                     &format!("added up to {w} WBX and {eth} ETH of liquidity"),
@@ -122,17 +143,20 @@ impl PoolCommand {
                 );
             }
             Self::Remove { shares, deadline, tx } => {
+                let all = shares.trim().eq_ignore_ascii_case("all");
+                let given = if all { None } else { Some(parse_shares(&shares)?) };
                 let wbx = tx.wbx().await?;
-                let n = if shares == "all" {
-                    wbx.shares_of(wbx.sender()?).await?
-                } else {
-                    shares.parse::<U256>().map_err(|_| {
-                        crate::error::CliError::input(format!(
-                            "{shares:?} is not a number of shares (or `all`)"
-                        ))
-                    })?
+                let n = match given {
+                    Some(n) => n,
+                    None => wbx.shares_of(wbx.sender()?).await?,
                 };
-                let d = wbx.now().await? + deadline.as_secs();
+                if n.is_zero() {
+                    return Err(CliError::input(
+                        crate::error::code::ZERO_AMOUNT,
+                        "you hold no liquidity shares: there is nothing to withdraw",
+                    ));
+                }
+                let d = wbx.now().await?.saturating_add(deadline.as_secs());
                 sent(
                     out,
                     &format!("withdrew {n} liquidity shares"),

@@ -1,7 +1,7 @@
 //! `quote` and `swap`.
 
 use crate::{
-    args::{ChainArgs, TxArgs, amount, duration, percent_bps},
+    args::{ChainArgs, TxArgs, amount, nonzero, nonzero_duration, percent_bps},
     cmd::sent,
     error::{CliError, Result},
     output::Out,
@@ -64,6 +64,7 @@ pub(crate) struct QuoteArgs {
 
 impl QuoteArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
+        nonzero(self.amount, "swap nothing (the pool refuses it)")?;
         let wbx = self.read.reader().await?;
         let q = wbx.quote(self.way.into(), self.amount, self.slippage).await?;
         out.emit(&q, || describe(self.way, &q, self.slippage));
@@ -85,7 +86,7 @@ pub(crate) struct SwapArgs {
     #[arg(long, default_value = "0.5", value_parser = percent_bps)]
     pub(crate) slippage: u64,
     /// How long the swap may wait to be mined (90s, 10m, 1h).
-    #[arg(long, default_value = "10m", value_parser = duration)]
+    #[arg(long, default_value = "10m", value_parser = nonzero_duration)]
     pub(crate) deadline: Duration,
     /// For a sell, approve the pool for exactly AMOUNT first if the allowance is short.
     #[arg(long)]
@@ -96,6 +97,7 @@ pub(crate) struct SwapArgs {
 
 impl SwapArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
+        nonzero(self.amount, "swap nothing (the pool refuses it)")?;
         let wbx = self.tx.wbx().await?;
         let me = wbx.sender()?;
         let q = wbx.quote(self.way.into(), self.amount, self.slippage).await?;
@@ -104,25 +106,29 @@ impl SwapArgs {
             // Checked before any approval is sent: a sell that cannot happen sends nothing.
             let balance = wbx.balance_of(me).await?;
             if balance < self.amount {
-                return Err(CliError::input(format!(
-                    "you hold {balance} WBX, less than the {} to sell",
-                    self.amount
-                )));
+                return Err(CliError::input(
+                    "insufficient-balance",
+                    format!("you hold {balance} WBX, less than the {} to sell", self.amount),
+                ));
             }
             let pool = wbx.deployment().pool;
             let allowance = wbx.allowance(me, pool).await?;
             if allowance < self.amount {
                 if !self.approve {
-                    return Err(CliError::input(format!(
-                        "the pool may spend {allowance} WBX of yours, less than {}: run `wbx approve pool {}` first, or add --approve",
-                        self.amount, self.amount
-                    )));
+                    return Err(CliError::input(
+                        "insufficient-allowance",
+                        format!(
+                            "the pool may spend {allowance} WBX of yours, less than {}: run `wbx approve pool {}` first, or add --approve",
+                            self.amount, self.amount
+                        ),
+                    ));
                 }
-                wbx.approve(pool, self.amount).await?;
+                let approved = wbx.approve(pool, self.amount).await?;
+                crate::output::record_sent(approved.hash, approved.block);
                 out.note(format!("approved the pool for {} WBX", self.amount));
             }
         }
-        let deadline = wbx.now().await? + self.deadline.as_secs();
+        let deadline = wbx.now().await?.saturating_add(self.deadline.as_secs());
         let s = match self.way {
             Way::Buy => wbx.buy(self.amount, q.min_out, deadline).await?,
             Way::Sell => wbx.sell(self.amount, q.min_out, deadline).await?,

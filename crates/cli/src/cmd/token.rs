@@ -1,14 +1,14 @@
 //! ERC-20 commands: `balance`, `transfer`, `approve`, `allowance`, `transfer-from`.
 
 use crate::{
-    args::{ChainArgs, TxArgs, address, amount},
+    args::{ChainArgs, TxArgs, address, amount, nonzero, not_the_token, not_zero_address},
     cmd::sent,
-    error::Result,
+    error::{CliError, Result},
     output::Out,
 };
 use alloy::primitives::Address;
 use clap::Args;
-use wbx_sdk::{Amount, Wbx};
+use wbx_sdk::Amount;
 
 /// Show the WBX and ETH balance of ADDRESS (default: your wallet's).
 ///
@@ -49,9 +49,22 @@ pub(crate) struct TransferArgs {
     pub(crate) tx: TxArgs,
 }
 
+/// What the token contract cannot do as a recipient.
+pub(crate) const TOKEN_CANNOT_RECEIVE: &str =
+    "cannot receive WBX (its balance is the buckets' unreleased supply)";
+
 impl TransferArgs {
+    /// Refuses what can never succeed; `token` once the deployment is known.
+    pub(crate) fn check(&self, token: Option<Address>) -> Result {
+        not_zero_address(self.to, "a recipient")?;
+        nonzero(self.amount, "transfer nothing")?;
+        token.map_or(Ok(()), |t| not_the_token(t, self.to, TOKEN_CANNOT_RECEIVE))
+    }
+
     pub(crate) async fn run(self, out: Out) -> Result {
+        self.check(None)?;
         let wbx = self.tx.wbx().await?;
+        self.check(Some(wbx.deployment().token))?;
         let s = wbx.transfer(self.to, self.amount).await?;
         sent(out, &format!("transferred {} WBX to {}", self.amount, self.to), &s);
         Ok(())
@@ -72,23 +85,40 @@ pub(crate) struct ApproveArgs {
     pub(crate) tx: TxArgs,
 }
 
-/// An address, or `pool` for the deployment's pool.
-pub(crate) fn spender(wbx: &Wbx, s: &str) -> Result<Address> {
-    if s.eq_ignore_ascii_case("pool") {
-        return Ok(wbx.deployment().pool);
+/// An address, or `pool` for the deployment's pool (`None` before the deployment is known).
+pub(crate) fn spender(pool: Option<Address>, s: &str) -> Result<Option<Address>> {
+    if s.trim().eq_ignore_ascii_case("pool") {
+        return Ok(pool);
     }
-    address(s).map_err(|e| crate::error::CliError::input(format!("invalid spender: {e}")))
+    address(s)
+        .map(Some)
+        .map_err(|e| CliError::input(e.code, format!("invalid spender: {}", e.message)))
 }
 
 impl ApproveArgs {
-    pub(crate) async fn run(self, out: Out) -> Result {
-        // Check the spender before connecting a wallet: bad input sends nothing.
-        if !self.spender.eq_ignore_ascii_case("pool") {
-            address(&self.spender)
-                .map_err(|e| crate::error::CliError::input(format!("invalid spender: {e}")))?;
+    /// Refuses a spender that can never spend; checks the spender's form before any connection
+    /// (`token` and `pool` once the deployment is known). Returns the spender, once known.
+    pub(crate) fn check(&self, deployment: Option<(Address, Address)>) -> Result<Option<Address>> {
+        let who = spender(deployment.map(|(_, pool)| pool), &self.spender)?;
+        if let Some(who) = who {
+            not_zero_address(who, "a spender")?;
+            if let Some((token, _)) = deployment {
+                not_the_token(
+                    token,
+                    who,
+                    "never spends an allowance (approve the pool, or a person)",
+                )?;
+            }
         }
+        Ok(who)
+    }
+
+    pub(crate) async fn run(self, out: Out) -> Result {
+        self.check(None)?;
         let wbx = self.tx.wbx().await?;
-        let who = spender(&wbx, &self.spender)?;
+        let d = wbx.deployment();
+        let who =
+            self.check(Some((d.token, d.pool)))?.expect("the spender, with the deployment known");
         let s = wbx.approve(who, self.amount).await?;
         sent(out, &format!("approved {who} to spend {} WBX", self.amount), &s);
         Ok(())
@@ -111,8 +141,9 @@ pub(crate) struct AllowanceArgs {
 
 impl AllowanceArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
+        spender(None, &self.spender)?;
         let wbx = self.read.reader().await?;
-        let who = spender(&wbx, &self.spender)?;
+        let who = spender(Some(wbx.deployment().pool), &self.spender)?.expect("the pool is known");
         let a = wbx.allowance(self.owner, who).await?;
         out.emit(
             &serde_json::json!({ "owner": self.owner, "spender": who, "allowance": a }),
@@ -141,8 +172,22 @@ pub(crate) struct TransferFromArgs {
 }
 
 impl TransferFromArgs {
+    /// Refuses what can never succeed; `token` once the deployment is known.
+    pub(crate) fn check(&self, token: Option<Address>) -> Result {
+        not_zero_address(self.from, "an owner")?;
+        not_zero_address(self.to, "a recipient")?;
+        nonzero(self.amount, "move nothing")?;
+        if let Some(t) = token {
+            not_the_token(t, self.from, "never approves anyone to move its WBX")?;
+            not_the_token(t, self.to, TOKEN_CANNOT_RECEIVE)?;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn run(self, out: Out) -> Result {
+        self.check(None)?;
         let wbx = self.tx.wbx().await?;
+        self.check(Some(wbx.deployment().token))?;
         let s = wbx.transfer_from(self.from, self.to, self.amount).await?;
         sent(out, &format!("moved {} WBX from {} to {}", self.amount, self.from, self.to), &s);
         Ok(())

@@ -1,7 +1,7 @@
 //! `wbx tx`: replace a transaction stuck in the pool (all logic in `wbx_sdk::replace`).
 
 use crate::{
-    args::{FeeArgs, RpcArgs, WalletArgs, duration, tx_hash},
+    args::{FeeArgs, RpcArgs, WalletArgs, nonzero_duration, tx_hash},
     error::{CliError, Result},
     output::Out,
 };
@@ -20,7 +20,7 @@ pub(crate) struct ReplaceArgs {
     #[command(flatten)]
     fees: FeeArgs,
     /// How long to wait for either version to be mined.
-    #[arg(long, default_value = "2m", value_parser = duration)]
+    #[arg(long, default_value = "2m", value_parser = nonzero_duration)]
     wait: Duration,
 }
 
@@ -73,11 +73,17 @@ impl TxCommand {
                 let target = match (hash, nonce) {
                     (Some(h), _) => CancelTarget::Hash(h),
                     (None, Some(n)) => CancelTarget::Nonce(n),
-                    (None, None) => return Err(CliError::input("give a HASH or --nonce N")),
+                    (None, None) => {
+                        return Err(CliError::input(
+                            "missing-argument",
+                            "give a HASH or --nonce N",
+                        ));
+                    }
                 };
                 replace::cancel(&conn, target, fees, args.wait).await?
             }
         };
+        crate::output::record_sent(report.mined, report.block);
         out.emit(&report, || human(what, &report));
         Ok(())
     }

@@ -20,7 +20,7 @@ async fn bad_values_are_refused_before_anything_is_sent() {
             "malformed address",
             who::TRADER,
             v(&["transfer", "0x1234", "1"]),
-            v(&["\"0x1234\" is not an address (0x and 40 hex characters)"]),
+            v(&["\"0x1234\" is not an address (0x and 40 hex characters): it has 4 hex digits"]),
         ),
         (
             "wrong checksum",
@@ -218,7 +218,7 @@ async fn sending_without_a_wallet_is_bad_input() {
     std::fs::write(cli.dir.path().join("pay.csv"), format!("{to},1\n")).unwrap();
     cli.run(&["allocate-batch", "community-rewards", "pay.csv"]).fails(BAD_INPUT, &needs);
     cli.run(&["allocate-batch", "community-rewards", "nowhere.csv", "--dev-account", "0"])
-        .fails(BAD_INPUT, &["cannot read nowhere.csv"]);
+        .fails(BAD_INPUT, &["cannot read the payout file nowhere.csv"]);
     run(wbx(cli.dir.path()).args(["deploy", "--rpc-url", &cli.url()])).fails(BAD_INPUT, &needs);
     // A keystore that does not exist, before any password is asked for.
     cli.run(&["transfer", &to, "1", "--keystore", "missing.json"])

@@ -1,6 +1,6 @@
 //! `allocate-batch`: every row paid exactly once, even across a killed run.
 
-use crate::support::{BAD_INPUT, Cli, FAILURE, addr, fresh, s};
+use crate::support::{BAD_INPUT, Cli, FAILURE, addr, amt, fresh, s};
 use alloy::primitives::{Address, U256};
 use serde_json::Value;
 use std::{
@@ -327,4 +327,88 @@ async fn a_killed_run_run_again_pays_every_row_exactly_once() {
     let batches = done["batches"].as_array().unwrap();
     assert_eq!(batches.len(), 20);
     assert!(batches.iter().all(|b| b["state"] == "paid"), "{done:#}");
+}
+
+/// Payout files as spreadsheets and editors write them are read exactly; a first row that is
+/// neither the header nor a payout row stops the run at `file:1`, and nothing is sent.
+#[tokio::test]
+async fn payout_files_are_never_misread() {
+    let cli = Cli::new().await;
+    let admin = address(who::ADMIN);
+    let bom = "\u{FEFF}";
+    let pay = |name: &str, text: String| {
+        std::fs::write(cli.dir.path().join(name), text).unwrap();
+        cli.run(&strs(&batch_args(&cli.dir.path().join(name), 10)))
+    };
+
+    // Read and paid exactly: a BOM before the first address (no header), quoted fields and CRLF,
+    // a header in another case after a BOM, a BOM in the middle (two files put together), blank
+    // spreadsheet rows.
+    let (a, b) = (fresh(), fresh());
+    pay("bom.csv", format!("{bom}{a},1.5\n{b},2\n")).ok();
+    assert_eq!((cli.balance(a).await, cli.balance(b).await), (amt("1.5"), amt("2")));
+    let (a, b, c) = (fresh(), fresh(), fresh());
+    pay(
+        "excel.csv",
+        format!("{bom}\"Address\",\"AMOUNT\"\r\n\"{a}\",\"3\"\r\n,\r\n{bom}{b},4\r\n# note\r\n\"{c}\" , 5 \r\n"),
+    )
+    .ok();
+    for (to, want) in [(a, "3"), (b, "4"), (c, "5")] {
+        assert_eq!(cli.balance(to).await, amt(want), "{to}");
+    }
+
+    // Refused, naming the file and line, with nothing sent.
+    let token = cli.sdk().deployment().token;
+    let (x, y) = (fresh(), fresh());
+    let nonce = cli.nonce(admin).await;
+    let hex = format!("{x:x}");
+    let cases = [
+        ("no-0x.csv", format!("{hex},2\n{y},1\n"), "no-0x.csv:1:", "lacks the 0x prefix"),
+        ("ens.csv", format!("vitalik.eth,2\n{y},1\n"), "ens.csv:1:", "vitalik.eth"),
+        (
+            "header.csv",
+            format!("wallet,amount\n{y},1\n"),
+            "header.csv:1:",
+            "\"wallet\" is not an address",
+        ),
+        (
+            "token.csv",
+            format!("{y},1\n{token},2\n"),
+            "token.csv:2:",
+            "is the WBX token contract itself",
+        ),
+        (
+            "thousands.csv",
+            format!("{y},\"1,000\"\n"),
+            "thousands.csv:1:",
+            "malformed amount \"1,000\"",
+        ),
+        ("comment.csv", format!("{y},1 # first\n"), "comment.csv:1:", "malformed amount"),
+        ("spaced.csv", format!(" \"{y}\",1\n"), "spaced.csv:1:", "no space before it"),
+        ("latin1.csv", format!("{y},1\n# caf"), "latin1.csv:2:", "not UTF-8"),
+        ("nul.csv", format!("{y},1\n\0\n"), "nul.csv:2:", "a NUL byte"),
+        ("utf16.csv", String::new(), "utf16.csv:1:", "UTF-16"),
+        ("empty.csv", "address,amount\n\n".into(), "empty.csv:", "no payout rows"),
+    ];
+    for (name, text, at, why) in cases {
+        let path = cli.dir.path().join(name);
+        let bytes = match name {
+            // Latin-1, as older spreadsheets save it: "café" ends in the byte 0xE9.
+            "latin1.csv" => [text.as_bytes(), b"\xE9\n"].concat(),
+            "utf16.csv" => [0xFF, 0xFE]
+                .into_iter()
+                .chain(format!("{y},1\n").encode_utf16().flat_map(u16::to_le_bytes))
+                .collect(),
+            _ => text.into_bytes(),
+        };
+        std::fs::write(&path, bytes).unwrap();
+        let mut args = batch_args(&path, 10);
+        args.push("--json".into());
+        let r = cli.run(&strs(&args)).fails(BAD_INPUT, &[at, why, "nothing was sent"]);
+        assert_eq!(r.error_doc()["code"], "bad-payout-file", "{name}");
+    }
+    assert_eq!(cli.nonce(admin).await, nonce, "nothing was sent");
+    assert_eq!((cli.balance(x).await, cli.balance(y).await), (Amount::ZERO, Amount::ZERO));
+    // A directory is not a payout file.
+    cli.run(&strs(&batch_args(cli.dir.path(), 10))).fails(BAD_INPUT, &["is a directory"]);
 }

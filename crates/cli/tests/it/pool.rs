@@ -81,7 +81,7 @@ async fn traders_add_and_remove_liquidity() {
 
     // Not a number of shares.
     cli.by(who::TRADER, &["pool", "remove", "lots"])
-        .fails(BAD_INPUT, &["\"lots\" is not a number of shares"]);
+        .fails(BAD_INPUT, &["\"lots\" is not a whole number of shares"]);
 
     cli.by(who::TRADER, &["pool", "remove", "all"])
         .ok()

@@ -78,15 +78,49 @@ impl Run {
         self
     }
 
-    /// Asserts exit `code`, an empty stdout, and an `error:` on stderr holding every one of `parts`.
+    /// Asserts exit `code`, an `error:` on stderr holding every one of `parts`, and on stdout
+    /// nothing, or (with `--json`) the one error document saying the same.
     #[track_caller]
     pub(crate) fn fails(self, code: i32, parts: &[&str]) -> Self {
         assert_eq!(self.code, code, "expected exit {code}:\n{self}");
-        assert!(self.stdout.is_empty(), "a failure prints nothing on stdout:\n{self}");
         assert!(self.stderr.contains("error: "), "no error on stderr:\n{self}");
         for p in parts {
             assert!(self.stderr.contains(p), "stderr lacks {p:?}:\n{self}");
         }
+        if !self.stdout.is_empty() {
+            let doc = self.error_doc();
+            assert_eq!(doc["exitCode"], code, "{self}");
+            for p in parts {
+                assert!(s(&doc, "message").contains(p), "the JSON message lacks {p:?}:\n{self}");
+            }
+        }
+        self
+    }
+
+    /// The `error` object of the one JSON error document on stdout, checked for its shape:
+    /// `{"ok": false, "error": {"code", "message", "fix", "exitCode"}}`.
+    #[track_caller]
+    pub(crate) fn error_doc(&self) -> Value {
+        let doc = self.json();
+        assert_eq!(doc["ok"], false, "{self}");
+        let e = &doc["error"];
+        let code = s(e, "code");
+        assert!(
+            !code.is_empty()
+                && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{self}"
+        );
+        assert!(!s(e, "message").is_empty(), "{self}");
+        assert!(e["fix"].is_string() || e["fix"].is_null(), "{self}");
+        assert_eq!(e["exitCode"].as_i64(), Some(self.code as i64), "{self}");
+        e.clone()
+    }
+
+    /// Asserts exit `code` and, with `--json`, the error `code` in the one document on stdout.
+    #[track_caller]
+    pub(crate) fn fails_with(self, code: i32, error_code: &str) -> Self {
+        assert_eq!(self.code, code, "expected exit {code}:\n{self}");
+        assert_eq!(s(&self.error_doc(), "code"), error_code, "{self}");
         self
     }
 

@@ -43,7 +43,9 @@ use std::{
 use wbx_contracts::WebexToken::{self, WebexTokenErrors};
 
 mod csv;
-pub use csv::{AddressError, CsvError, Payout, parse_address, parse_payouts};
+pub use csv::{
+    AddressError, CsvError, Payout, check_recipients, decode_text, parse_address, parse_payouts,
+};
 
 /// The journal format this version writes and reads.
 pub const JOURNAL_VERSION: u32 = 2;
