@@ -87,6 +87,9 @@ pub struct Connection {
     chain_id: u64,
     url: String,
     signer: Option<PrivateKeySigner>,
+    /// The newest block in which a transaction this connection sent was mined: what it reads
+    /// next must see at least that block (see [`Connection::written_block`]).
+    written: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -163,7 +166,7 @@ impl Connection {
                 .erased(),
             None => reader.erased(),
         };
-        Ok(Self { provider, chain_id, url: url.to_string(), signer })
+        Ok(Self { provider, chain_id, url: url.to_string(), signer, written: Default::default() })
     }
 
     /// The provider, for anything the SDK does not wrap.
@@ -194,6 +197,19 @@ impl Connection {
     /// The signer, for signing typed data (renewals, permits).
     pub fn signer(&self) -> Option<&PrivateKeySigner> {
         self.signer.as_ref()
+    }
+
+    /// The newest block in which a transaction sent through this connection (or a clone of it) was
+    /// mined, 0 if none. A provider's backends lag each other: a simulation of the next transaction
+    /// answered by one a block behind would not see the previous one (an approval, say), so the
+    /// send path simulates again at this block before it believes a revert.
+    pub fn written_block(&self) -> u64 {
+        self.written.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes that a transaction sent through this connection was mined in `block`.
+    pub fn note_written(&self, block: u64) {
+        self.written.fetch_max(block, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The signer's address, or [`Error::NoSigner`].

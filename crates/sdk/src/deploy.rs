@@ -268,7 +268,10 @@ async fn once(
     match settle(conn.provider(), &step.tracked(from), &step.raw(), &SettleOptions::default())
         .await?
     {
-        Settled::Mined(r) if r.status() => Ok(*r),
+        Settled::Mined(r) if r.status() => {
+            conn.note_written(r.block_number.unwrap_or_default());
+            Ok(*r)
+        }
         Settled::Mined(r) => Err(Error::Other(format!(
             "the {name} step reverted in transaction {}: run the deployment again to retry it",
             r.transaction_hash
@@ -380,6 +383,7 @@ async fn create_once(
     crate::tx::broadcast(provider, &tx.raw).await?;
     match settle(provider, &step.tracked(admin), &step.raw(), &SettleOptions::default()).await? {
         Settled::Mined(r) => {
+            conn.note_written(r.block_number.unwrap_or_default());
             let created = deployed_address(&r, name)?;
             if created != address {
                 return Err(Error::Other(format!(

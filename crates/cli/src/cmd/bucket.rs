@@ -2,8 +2,8 @@
 
 use crate::{
     args::{
-        ChainArgs, TxArgs, address, amount, nonzero, not_the_token, not_zero_address,
-        payment_ref, read_bytes,
+        ChainArgs, TxArgs, address, amount, nonzero, not_the_token, not_zero_address, payment_ref,
+        read_bytes,
     },
     cmd::{sent, token::TOKEN_CANNOT_RECEIVE},
     error::Result,

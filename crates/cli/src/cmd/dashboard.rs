@@ -57,7 +57,10 @@ impl ServeArgs {
             ));
         }
         if self.poll.is_zero() {
-            return Err(CliError::input(code::BAD_INPUT, "--poll must be more than 0 (e.g. 250ms)"));
+            return Err(CliError::input(
+                code::BAD_INPUT,
+                "--poll must be more than 0 (e.g. 250ms)",
+            ));
         }
         let (conn, record) = self.index.connect().await?;
         let db = self.index.sync_path(&conn, &record);

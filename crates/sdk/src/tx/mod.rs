@@ -19,7 +19,7 @@ use crate::{
     error::{Error, Result},
 };
 use alloy::{
-    eips::Encodable2718,
+    eips::{BlockId, Encodable2718},
     network::{EthereumWallet, NetworkWallet, TransactionBuilder},
     primitives::{Address, Bytes, TxHash},
     providers::{DynProvider, Provider},
@@ -100,7 +100,7 @@ pub async fn sign(
         request.set_nonce(next_nonce(provider, from).await?);
     }
     if request.gas.is_none() {
-        let gas = provider.estimate_gas(request.clone()).await.map_err(Error::from_rpc)?;
+        let gas = estimate(conn, &request).await?;
         request.set_gas_limit(gas + gas / 5);
     }
     sign_filled(conn, request).await
@@ -120,6 +120,30 @@ pub async fn next_nonce(provider: &DynProvider, from: Address) -> Result<u64> {
         (Ok(n), Err(_)) | (Err(_), Ok(n)) => Ok(n),
         (Err(e), Err(_)) => Err(Error::from_rpc(e)),
     }
+}
+
+/// The gas `request` needs, from the node's estimate (which also simulates it: a call that would
+/// revert is refused with the decoded reason). A revert is believed only if it also holds at the
+/// block of this connection's last mined transaction, or later: an estimate answered by a backend
+/// behind that block would not see what that transaction changed (the approval a deposit needs).
+pub async fn estimate(conn: &Connection, request: &TransactionRequest) -> Result<u64> {
+    let provider = conn.provider();
+    let reverted = match provider.estimate_gas(request.clone()).await.map_err(Error::from_rpc) {
+        Ok(gas) => return Ok(gas),
+        Err(e) if e.revert().is_some() && conn.written_block() > 0 => e,
+        Err(e) => return Err(e),
+    };
+    let at = BlockId::number(conn.written_block());
+    // A backend without that block answers "header not found": ask again, the next answer may
+    // come from another one.
+    for _ in 0..8 {
+        match provider.estimate_gas(request.clone()).block(at).await.map_err(Error::from_rpc) {
+            Ok(gas) => return Ok(gas),
+            Err(e) if e.revert().is_some() => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+    Err(reverted)
 }
 
 /// Signs a request that has everything (nonce, gas, fees, chain id) with `conn`'s signer.
@@ -151,7 +175,10 @@ pub async fn send(
     broadcast(provider, &tx.raw).await?;
     let tracked = Tracked::new(conn.require_sender()?, tx.nonce, tx.hash, since);
     match settle(provider, &tracked, std::slice::from_ref(&tx.raw), options).await? {
-        Settled::Mined(receipt) => Ok(*receipt),
+        Settled::Mined(receipt) => {
+            conn.note_written(receipt.block_number.unwrap_or_default());
+            Ok(*receipt)
+        }
         Settled::Replaced { by, block } => {
             Err(Error::Replaced { hash: tx.hash, nonce: tx.nonce, by, block })
         }
