@@ -420,11 +420,9 @@ impl fmt::Display for Revert {
                             f,
                             "an admin grant is Standard only: its holder renews it by transaction or signature (`wbx access renew admin`), never a keeper; grant it without --kind extended"
                         ),
-                        (_, Some(kind)) => write!(
-                            f,
-                            "a {} grant cannot be {kind}",
-                            role_name(e.role)
-                        ),
+                        (_, Some(kind)) => {
+                            write!(f, "a {} grant cannot be {kind}", role_name(e.role))
+                        }
                     }
                 }
                 T::WbxInvalidPool(e) => write!(
@@ -644,7 +642,8 @@ mod tests {
     #[test]
     fn privilege_errors_read_plainly() {
         let wallet = Address::repeat_byte(4);
-        let text = Revert::decode(&WebexToken::WbxInvalidPool { pool: wallet }.abi_encode()).to_string();
+        let text =
+            Revert::decode(&WebexToken::WbxInvalidPool { pool: wallet }.abi_encode()).to_string();
         assert!(text.starts_with(&format!("{wallet} is not a pool of this token")), "{text}");
         assert!(text.contains("never a wallet"), "{text}");
         let data = WebexToken::AccessControlUnauthorizedAccount {
@@ -658,7 +657,8 @@ mod tests {
         let data = WebexToken::WbxInvalidGrantKind { role: Role::Admin.id(), kind: 2 }.abi_encode();
         let text = Revert::decode(&data).to_string();
         assert!(text.starts_with("an admin grant is Standard only"), "{text}");
-        let data = WebexToken::WbxInvalidGrantKind { role: Role::Trader.id(), kind: 0 }.abi_encode();
+        let data =
+            WebexToken::WbxInvalidGrantKind { role: Role::Trader.id(), kind: 0 }.abi_encode();
         assert!(Revert::decode(&data).to_string().starts_with("a grant needs a kind"));
     }
 

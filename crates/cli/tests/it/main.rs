@@ -12,6 +12,7 @@ mod buckets;
 mod deploy;
 mod doctor;
 mod faults;
+mod keeper;
 mod pool;
 mod support;
 mod swap;

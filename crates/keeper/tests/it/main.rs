@@ -4,6 +4,7 @@ mod daemon;
 mod dry_run;
 mod fee_cap;
 mod flaky_rpc;
+mod lapses;
 mod node_restart;
 mod reorg;
 mod restart;
