@@ -95,7 +95,7 @@ fn idle_rule(args: &[IdleArg]) -> IdleRule {
     if args.is_empty() {
         return IdleRule::default();
     }
-    let window = |a: &IdleArg| (!a.window.is_zero()).then(|| a.window.as_secs());
+    let window = |a: &IdleArg| (!a.window.is_zero()).then_some(a.window.as_secs());
     let base = args.iter().rev().find(|a| a.role.is_none()).map(window);
     let rule = match base {
         Some(w) => IdleRule::on_chain_roles(w),
