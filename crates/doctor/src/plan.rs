@@ -713,7 +713,20 @@ impl Doctor {
                 "after the --approve approval (the sell cannot run before it)",
             ));
         } else {
-            checks.push(simulation_check("simulation", &sim, &wallet, pool));
+            let mut c = simulation_check("simulation", &sim, &wallet, pool);
+            // A Developer refused as a mover cannot be granted the Trader role (separation of
+            // duties): the simulation's fix is then the mover check's, not a grant that would fail.
+            for (id, is_pool, developer) in &mover_info {
+                let grant_trader = format!("wbx access grant {} trader", developer.account);
+                let mover_fix = checks.iter().find(|m| m.id == *id).and_then(|m| m.fix.clone());
+                if !is_pool
+                    && developer.status == wbx_sdk::GrantStatus::Active
+                    && c.fix.as_deref().is_some_and(|f| f.starts_with(&grant_trader))
+                {
+                    c.fix = mover_fix;
+                }
+            }
+            checks.push(c);
         }
         let max_fee = plan.max_fee.unwrap_or(fees.normal.max_fee);
         checks.extend(gas_checks(estimate, eth_balance, value, max_fee, from));
