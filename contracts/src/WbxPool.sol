@@ -19,10 +19,14 @@ import {WbxRoles} from "./libraries/WbxRoles.sol";
 /// on the token (`setPool`) to pay out WBX. Every state change happens before the token or ETH moves
 /// (checks-effects-interactions), under a transient reentrancy guard.
 ///
-/// Withdrawing liquidity needs no grant and works while the pool is paused, so neither an expired
-/// grant nor a Developer can lock a provider's funds. The token's own pause (an admin's emergency
-/// stop of every token movement) and unregistering the pool do stop withdrawals, as they stop all
-/// WBX payouts. WBX sent to the pool by plain transfer is not counted in the reserves.
+/// Liquidity shares follow the rule of the tokens they stand for: they are minted only to an account with
+/// an active Trader grant, and only such an account redeems its own (a Developer, a stranger or a lapsed
+/// Trader cannot move value out of the pool; receiving the payout needs no grant, as receiving WBX needs
+/// none). So every payout of the pool, swap or withdrawal, is made for a caller with a live Trader grant,
+/// which is why the token lets a registered pool move WBX without a grant of its own. Withdrawals work
+/// while the pool is paused, so a Developer cannot lock a provider's funds; the token's own pause (an
+/// admin's emergency stop of every token movement) and unregistering the pool do stop them, as they stop
+/// all WBX payouts. WBX sent to the pool by plain transfer is not counted in the reserves.
 contract WbxPool is IWbxPool, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -133,6 +137,8 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
         returns (uint256 wbx, uint256 eth, uint256 shares)
     {
         Slot0 memory s = _beforeTrade(deadline, to);
+        // Shares are minted only to a Trader, as only a Trader redeems them.
+        if (to != msg.sender) TOKEN.checkGrant(to, WbxRoles.TRADER);
         uint256 ethDesired = msg.value;
         if (wbxDesired == 0 || ethDesired == 0) revert WbxPoolZeroAmount();
         uint256 total = _totalShares;
@@ -178,6 +184,8 @@ contract WbxPool is IWbxPool, ReentrancyGuardTransient {
     {
         _checkDeadline(deadline);
         _checkRecipient(to);
+        // Redeeming moves WBX out of the pool: the same Trader grant as moving one's own WBX.
+        TOKEN.checkGrant(msg.sender, WbxRoles.TRADER);
         if (shares == 0) revert WbxPoolZeroAmount();
         uint256 balance = _shares[msg.sender];
         if (shares > balance) revert WbxPoolInsufficientShares(msg.sender, balance, shares);

@@ -9,7 +9,9 @@ import {
 } from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 
+import {IWbxPool} from "./interfaces/IWbxPool.sol";
 import {IWebexToken} from "./interfaces/IWebexToken.sol";
 import {WbxRoles} from "./libraries/WbxRoles.sol";
 
@@ -20,12 +22,14 @@ import {WbxRoles} from "./libraries/WbxRoles.sol";
 /// approvals, `hasRole`/`_checkRole` make the timed roles expire. The transfer path reads exactly two
 /// storage slots beyond a plain ERC-20: the pause flag and the first slot of the sender's Trader grant.
 contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules, Pausable {
+    using EnumerableSet for EnumerableSet.AddressSet;
+
     /*//////////////////////////////////////////////////////////////
                                CONSTANTS
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Version of this contract; clients compare it with the version they were built for.
-    string public constant VERSION = "1.1.0";
+    string public constant VERSION = "1.2.0";
 
     /// @notice Role identifiers (see {WbxRoles}).
     bytes32 public constant ADMIN_ROLE = WbxRoles.ADMIN;
@@ -75,7 +79,9 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
 
     mapping(address account => mapping(bytes32 role => Grant)) private _grants;
     mapping(address account => uint256) private _renewalNonces;
-    mapping(address pool => bool) private _pools;
+    /// @dev The registered pools. A set rather than a flag, so that every client can list them (`pools()`);
+    /// `contains` reads one slot, as the flag did.
+    EnumerableSet.AddressSet private _pools;
     /// @dev The block of each payment made with an id (0: not made). A block number rather than a flag
     /// costs the same single slot and tells a client where to find the payment.
     mapping(bytes32 paymentId => uint256 blockNumber) private _payments;
@@ -220,7 +226,10 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     /// @inheritdoc IWebexToken
     function grantAccess(address account, bytes32 role, GrantKind kind) external {
         _checkGrantAuthority(role);
-        if (kind == GrantKind.None) revert WbxWrongGrantKind(account, role, kind);
+        // Admin power is renewed only by its holder, by transaction or signature: a keeper never keeps it alive.
+        if (kind == GrantKind.None || (role == ADMIN_ROLE && kind != GrantKind.Standard)) {
+            revert WbxInvalidGrantKind(role, kind);
+        }
         if (account == address(0)) revert WbxInvalidAccount(account);
         bytes32 conflicting = _conflictingRole(role);
         if (conflicting != bytes32(0) && _isActive(_grants[account][conflicting])) {
@@ -368,15 +377,27 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
 
     /// @inheritdoc IWebexToken
     function setPool(address pool, bool registered) external {
-        _checkAdmin();
-        if (_pools[pool] == registered) revert WbxPoolRegistration(pool, registered);
-        _pools[pool] = registered;
-        emit PoolRegistered(pool, registered);
+        address sender = _msgSender();
+        // The top admin only: the role that moves only by the delayed two-step transfer, as strong as the
+        // Trader check a registration exempts the pool from.
+        _checkRole(DEFAULT_ADMIN_ROLE, sender);
+        if (registered) {
+            if (!_isPoolOfThisToken(pool)) revert WbxInvalidPool(pool);
+            if (!_pools.add(pool)) revert WbxPoolRegistration(pool, true);
+        } else if (!_pools.remove(pool)) {
+            revert WbxPoolRegistration(pool, false);
+        }
+        emit PoolRegistered(pool, registered, sender);
     }
 
     /// @inheritdoc IWebexToken
     function isPool(address pool) external view returns (bool) {
-        return _pools[pool];
+        return _pools.contains(pool);
+    }
+
+    /// @inheritdoc IWebexToken
+    function pools() external view returns (address[] memory) {
+        return _pools.values();
     }
 
     /// @inheritdoc IWebexToken
@@ -446,8 +467,9 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     /// @dev The single customisation point of token movement. Rules, in order:
     /// - nothing moves while paused;
     /// - nothing is sent to the token contract itself (its balance is the buckets);
-    /// - tokens leave an account only if it holds an active Trader grant or is a registered pool, and a
-    ///   `transferFrom` caller must itself be a registered pool or an active Trader;
+    /// - tokens leave an account only if it holds an active Trader grant or is a registered pool (a contract
+    ///   whose every payout checks its caller's Trader grant), and a `transferFrom` caller must itself be a
+    ///   registered pool or an active Trader;
     /// - minting and bucket releases are gated by the admin check of `issue` and `allocate` instead.
     function _update(address from, address to, uint256 value) internal override {
         _requireNotPaused();
@@ -533,15 +555,18 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
         }
     }
 
-    /// @dev The batch renewal's inner step: if `g` is an active Extended grant, renew it, with exactly one
-    /// SLOAD and one SSTORE. Hand-written because Solidity reads and writes the packed fields of slot 0
+    /// @dev The batch renewal's inner step: if `g` is an active Extended grant that expires before
+    /// `expiresAt`, renew it, with exactly one SLOAD and one SSTORE. Hand-written because Solidity reads and writes the packed fields of slot 0
     /// one by one, which costs about 400 gas more per grant, 6% of a batch renewal.
     /// Slot 0 of a `Grant`: expiresAt in bits 0-39, kind in 40-47, renewals in 48-79, renewedBy in 80-239.
     function _tryRenewExtended(Grant storage g, uint40 expiresAt, address renewer) private returns (bool renewed) {
         uint256 extended = uint256(GrantKind.Extended);
         assembly ("memory-safe") {
             let word := sload(g.slot)
-            renewed := and(eq(and(shr(40, word), 0xff), extended), lt(timestamp(), and(word, 0xffffffffff)))
+            let expiry := and(word, 0xffffffffff)
+            // Active, Extended, and not already at (or past) the new expiry: an account listed twice in one
+            // batch is renewed once, from the slot already loaded.
+            renewed := and(and(eq(and(shr(40, word), 0xff), extended), lt(timestamp(), expiry)), lt(expiry, expiresAt))
             if renewed {
                 // The counter wraps within its 32 bits, as `unchecked { ++renewals; }` would.
                 let renewals := and(add(shr(48, word), 1), 0xffffffff)
@@ -563,7 +588,17 @@ contract WebexToken is IWebexToken, ERC20Permit, AccessControlDefaultAdminRules,
     /// first: it is the common case, and the pool flag costs another cold slot.
     function _checkMover(address account) private view {
         Grant storage g = _grants[account][TRADER_ROLE];
-        if (!_isActive(g) && !_pools[account]) _revertInactive(account, TRADER_ROLE, g);
+        if (!_isActive(g) && !_pools.contains(account)) _revertInactive(account, TRADER_ROLE, g);
+    }
+
+    /// @dev Whether `pool` is a contract whose `token()` is this token. A low-level call, so that an account
+    /// without code, a contract without `token()` or one answering garbage is refused with {WbxInvalidPool}
+    /// rather than an undecodable revert.
+    function _isPoolOfThisToken(address pool) private view returns (bool) {
+        if (pool.code.length == 0) return false;
+        (bool ok, bytes memory answer) = pool.staticcall(abi.encodeCall(IWbxPool.token, ()));
+        // Decoded as a word, which cannot fail, and compared with this address: dirty upper bits do not match.
+        return ok && answer.length == 32 && abi.decode(answer, (uint256)) == uint256(uint160(address(this)));
     }
 
     function _isActive(Grant storage g) private view returns (bool) {

@@ -97,9 +97,60 @@ contract AccessTest is WbxFixture {
     }
 
     function test_RevertWhen_GrantAccessKindNone() public {
-        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxWrongGrantKind.selector, stranger, AUDITOR, NONE));
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxInvalidGrantKind.selector, AUDITOR, NONE));
         vm.prank(admin);
         token.grantAccess(stranger, AUDITOR, NONE);
+    }
+
+    /// @dev Admin power is Standard only: a keeper never keeps it alive, its holder re-authenticates.
+    function test_RevertWhen_GrantAdminExtended() public {
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxInvalidGrantKind.selector, ADMIN, EXTENDED));
+        vm.prank(topAdmin);
+        token.grantAccess(stranger, ADMIN, EXTENDED);
+        _assertKind(token.grantOf(stranger, ADMIN).kind, NONE);
+    }
+
+    /// @dev The other timed roles may still be Extended.
+    function test_GrantAccess_ExtendedForEveryOtherTimedRole() public {
+        bytes32[3] memory roles = [TRADER, AUDITOR, DEVELOPER];
+        for (uint256 i; i < roles.length; ++i) {
+            address account = makeAddr(string.concat("extended", vm.toString(i)));
+            vm.prank(topAdmin);
+            token.grantAccess(account, roles[i], EXTENDED);
+            _assertKind(token.grantOf(account, roles[i]).kind, EXTENDED);
+        }
+    }
+
+    /// @dev An admin keeps its power only by renewing it itself, by transaction or by a signature it made.
+    function test_Admin_RenewsOwnGrantByTransactionOrSignature() public {
+        vm.warp(START + 20 minutes);
+        vm.prank(admin);
+        token.renew(ADMIN);
+        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 50 minutes);
+
+        (address admin2, uint256 admin2Key) = makeAddrAndKey("admin2");
+        vm.prank(topAdmin);
+        token.grantAccess(admin2, ADMIN, STANDARD);
+        vm.warp(START + 40 minutes);
+        bytes memory sig = _signRenewal(admin2Key, admin2, ADMIN, 0, block.timestamp);
+        vm.prank(stranger);
+        token.renewWithSig(admin2, ADMIN, block.timestamp, sig);
+        vm.assertEq(token.grantOf(admin2, ADMIN).expiresAt, START + 70 minutes);
+        vm.assertEq(token.grantOf(admin2, ADMIN).renewedBy, admin2);
+    }
+
+    /// @dev The keeper cannot keep an admin grant alive, alone or in a batch.
+    function test_Keeper_CannotRenewAdminGrants() public {
+        vm.warp(START + 20 minutes);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxWrongGrantKind.selector, admin, ADMIN, STANDARD));
+        vm.prank(keeper);
+        token.renewFor(admin, ADMIN);
+        address[] memory accounts = new address[](1);
+        accounts[0] = admin;
+        vm.prank(keeper);
+        vm.assertEq(token.renewBatch(ADMIN, accounts), 0);
+        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 30 minutes);
+        vm.assertEq(token.grantOf(admin, ADMIN).renewals, 0);
     }
 
     function test_RevertWhen_GrantAccessToZeroAddress() public {
@@ -145,7 +196,7 @@ contract AccessTest is WbxFixture {
     }
 
     function test_Expiry_BoundaryAdmin() public {
-        _assertExpiryBoundary(admin, ADMIN, START + 1 hours);
+        _assertExpiryBoundary(admin, ADMIN, START + 30 minutes);
         vm.assertFalse(token.isAdmin(admin));
     }
 
@@ -171,7 +222,7 @@ contract AccessTest is WbxFixture {
     }
 
     function test_RevertWhen_ExpiredAdminIssues() public {
-        uint256 t = START + 1 hours;
+        uint256 t = START + 30 minutes;
         vm.warp(t - 1);
         vm.prank(admin);
         token.issue(1e18);
@@ -183,8 +234,8 @@ contract AccessTest is WbxFixture {
     }
 
     function test_RevertWhen_ExpiredAdminGrants() public {
-        vm.warp(START + 1 hours);
-        vm.expectRevert(_expired(admin, ADMIN, START + 1 hours));
+        vm.warp(START + 30 minutes);
+        vm.expectRevert(_expired(admin, ADMIN, START + 30 minutes));
         vm.prank(admin);
         token.grantAccess(stranger, TRADER, STANDARD);
     }
@@ -528,6 +579,47 @@ contract AccessTest is WbxFixture {
         vm.assertEq(token.renewBatch(TRADER, accounts), 1);
     }
 
+    /// @dev An account listed more than once is renewed once: one more renewal, listed once in the event.
+    function test_RenewBatch_DuplicateAccountsRenewOnce() public {
+        address other = makeAddr("otherExtended");
+        vm.prank(topAdmin);
+        token.grantAccess(other, TRADER, EXTENDED);
+        address[] memory accounts = new address[](5);
+        (accounts[0], accounts[1], accounts[2], accounts[3], accounts[4]) = (trader2, trader2, other, trader2, other);
+        address[] memory listed = new address[](2);
+        (listed[0], listed[1]) = (trader2, other);
+
+        vm.warp(START + 10 minutes);
+        vm.expectEmit(address(token));
+        emit IWebexToken.AccessRenewedBatch(TRADER, keeper, START + 70 minutes, listed);
+        vm.prank(keeper);
+        vm.assertEq(token.renewBatch(TRADER, accounts), 2);
+        vm.assertEq(token.grantOf(trader2, TRADER).renewals, 1);
+        vm.assertEq(token.grantOf(other, TRADER).renewals, 1);
+        vm.assertEq(token.grantOf(trader2, TRADER).expiresAt, START + 70 minutes);
+
+        // A second batch in the same second renews nothing more.
+        vm.prank(keeper);
+        vm.assertEq(token.renewBatch(TRADER, accounts), 0);
+        vm.assertEq(token.grantOf(trader2, TRADER).renewals, 1);
+    }
+
+    /// @dev After the Extended duration was shortened, a batch does not cut a longer grant short.
+    function test_RenewBatch_NeverShortensAGrant() public {
+        vm.prank(topAdmin);
+        token.setGrantDurations(30 minutes, 10 minutes);
+        address[] memory accounts = new address[](1);
+        accounts[0] = trader2;
+        vm.warp(START + 5 minutes);
+        vm.prank(keeper);
+        vm.assertEq(token.renewBatch(TRADER, accounts), 0);
+        vm.assertEq(token.grantOf(trader2, TRADER).expiresAt, START + 1 hours);
+        vm.warp(START + 55 minutes);
+        vm.prank(keeper);
+        vm.assertEq(token.renewBatch(TRADER, accounts), 1);
+        vm.assertEq(token.grantOf(trader2, TRADER).expiresAt, START + 65 minutes);
+    }
+
     function test_RenewBatch_Empty() public {
         vm.prank(keeper);
         vm.assertEq(token.renewBatch(TRADER, new address[](0)), 0);
@@ -546,14 +638,14 @@ contract AccessTest is WbxFixture {
         address[] memory accounts = new address[](1);
         accounts[0] = trader2;
         vm.startPrank(keeper);
-        for (uint256 i; i < 20; ++i) {
+        for (uint256 i = 1; i <= 20; ++i) {
             vm.warp(START + i * 10 minutes);
             token.renewBatch(TRADER, accounts);
         }
         vm.stopPrank();
         IWebexToken.GrantInfo memory g = token.grantOf(trader2, TRADER);
         vm.assertEq(g.renewals, 20);
-        vm.assertEq(g.expiresAt, START + 190 minutes + 1 hours);
+        vm.assertEq(g.expiresAt, START + 200 minutes + 1 hours);
         _assertKind(g.kind, EXTENDED);
         vm.assertEq(g.renewedBy, keeper);
         vm.assertEq(g.grantedBy, topAdmin);
@@ -836,11 +928,11 @@ contract AccessTest is WbxFixture {
     function test_GrantTrader_AfterDeveloperExpired() public {
         vm.warp(START + 30 minutes - 1);
         vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxConflictingRole.selector, developer, TRADER, DEVELOPER));
-        vm.prank(admin);
+        vm.prank(topAdmin);
         token.grantAccess(developer, TRADER, STANDARD);
 
         vm.warp(START + 30 minutes);
-        vm.prank(admin);
+        vm.prank(topAdmin);
         token.grantAccess(developer, TRADER, STANDARD);
         vm.assertTrue(token.hasRole(TRADER, developer));
         vm.assertFalse(token.hasRole(DEVELOPER, developer));
@@ -1005,8 +1097,8 @@ contract AccessTest is WbxFixture {
         _assertActiveIff(auditor, AUDITOR, offset < 30 minutes);
         _assertActiveIff(developer, DEVELOPER, offset < 30 minutes);
         _assertActiveIff(trader2, TRADER, offset < 1 hours);
-        _assertActiveIff(admin, ADMIN, offset < 1 hours);
-        vm.assertEq(token.isAdmin(admin), offset < 1 hours);
+        _assertActiveIff(admin, ADMIN, offset < 30 minutes);
+        vm.assertEq(token.isAdmin(admin), offset < 30 minutes);
     }
 
     function testFuzz_HasRole_CustomDuration(uint256 duration, uint256 offset) public {
@@ -1027,7 +1119,7 @@ contract AccessTest is WbxFixture {
         uint256 amount
     ) public {
         // A registered pool the trader approved: even a pool cannot pull from an inactive trader.
-        address router = makeAddr("router");
+        address router = deployPool();
         vm.prank(topAdmin);
         token.setPool(router, true);
         fund(trader, 100e18);

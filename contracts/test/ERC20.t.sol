@@ -280,7 +280,7 @@ contract ERC20Test is WbxFixture {
     }
 
     function test_TransferFrom_ByRegisteredPool() public {
-        address router = makeAddr("router");
+        address router = deployPool();
         vm.prank(topAdmin);
         token.setPool(router, true);
         vm.prank(trader);

@@ -4,6 +4,8 @@ pragma solidity ^0.8.24;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 
 import {WbxFixture} from "./utils/WbxFixture.sol";
+import {WebexToken} from "../src/WebexToken.sol";
+import {WbxPool} from "../src/WbxPool.sol";
 import {IWebexToken} from "../src/interfaces/IWebexToken.sol";
 
 /// @notice The role-by-function permission matrix of the token and the pool.
@@ -16,9 +18,11 @@ import {IWebexToken} from "../src/interfaces/IWebexToken.sol";
 ///     topAdmin  admin  trader  auditor  developer  keeper  stranger
 ///
 /// The policy: Admin (top admin or timed admin grant) issues, allocates, grants and revokes access,
-/// pauses, sets grant durations and registers pools; Trader transfers, approves, swaps and adds pool
-/// liquidity; Auditor nothing; Developer the pool's fee and pause switch only; Keeper renews Extended
-/// grants only; Stranger nothing. Only the top admin makes and unmakes admins and keepers.
+/// pauses and sets grant durations; Trader transfers, approves, swaps, adds pool liquidity (credited to a
+/// Trader only) and withdraws it; Auditor nothing; Developer the pool's fee and pause switch only; Keeper
+/// renews Extended grants only, never an Admin grant (which is Standard only); Stranger nothing. Only the
+/// top admin makes and unmakes admins and keepers, and registers pools (contracts that are pools of this
+/// token; a wallet never).
 contract PermissionsTest is WbxFixture {
     bytes32 internal constant DEFAULT_ADMIN = bytes32(0);
     IWebexToken.Bucket internal constant COMMUNITY = IWebexToken.Bucket.CommunityRewards;
@@ -34,7 +38,6 @@ contract PermissionsTest is WbxFixture {
         super.setUp();
         callers = [topAdmin, admin, trader, auditor, developer, keeper, stranger];
         newcomer = makeAddr("newcomer");
-        newPool = makeAddr("newPool");
 
         seedPool(100_000e18, 100 ether);
         fund(trader2, 1000e18);
@@ -46,6 +49,11 @@ contract PermissionsTest is WbxFixture {
         }
         vm.prank(trader);
         token.approve(address(pool), type(uint256).max);
+        newPool = deployPool();
+        // The trader holds liquidity shares, so that a withdrawal can only be denied for its permission.
+        fund(trader, 1000e18);
+        vm.prank(trader);
+        pool.addLiquidity{value: 1 ether}(1000e18, 0, 0, trader, block.timestamp);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -123,8 +131,69 @@ contract PermissionsTest is WbxFixture {
         _row("setGrantDurations", address(token), data, "YY-----", ADMIN);
     }
 
+    /// @dev Registering a pool is a top-admin act: a timed Admin grant is not enough.
     function test_Token_SetPool() public {
-        _row("setPool", address(token), abi.encodeCall(token.setPool, (newPool, true)), "YY-----", ADMIN);
+        _row("setPool", address(token), abi.encodeCall(token.setPool, (newPool, true)), "Y------", DEFAULT_ADMIN);
+    }
+
+    function test_Token_UnsetPool() public {
+        bytes memory data = abi.encodeCall(token.setPool, (address(pool), false));
+        _row("setPool(false)", address(token), data, "Y------", DEFAULT_ADMIN);
+    }
+
+    /// @dev Not even the top admin registers an account that is not a pool of this token: a wallet (each role
+    /// account of the matrix), another token's pool, a contract without `token()`.
+    function test_Token_SetPoolRefusesWhatIsNotAPoolOfThisToken() public {
+        for (uint256 i; i < callers.length; ++i) {
+            _expect(
+                string.concat("setPool(", names[i], ")"),
+                topAdmin,
+                address(token),
+                0,
+                abi.encodeCall(token.setPool, (callers[i], true)),
+                abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, callers[i])
+            );
+        }
+        address foreign = address(new WbxPool(IWebexToken(address(new WebexToken(1e18, topAdmin, 1 days))), 30));
+        _expect(
+            topAdmin,
+            address(token),
+            0,
+            abi.encodeCall(token.setPool, (foreign, true)),
+            abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, foreign)
+        );
+        _expect(
+            topAdmin,
+            address(token),
+            0,
+            abi.encodeCall(token.setPool, (address(token), true)),
+            abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, address(token))
+        );
+    }
+
+    /// @dev Admin grants are Standard only, whoever asks; the other timed roles may be Extended.
+    function test_Token_GrantAccessAdminExtended() public {
+        bytes memory data = abi.encodeCall(token.grantAccess, (newcomer, ADMIN, EXTENDED));
+        for (uint256 i; i < callers.length; ++i) {
+            bytes memory expected = callers[i] == topAdmin
+                ? abi.encodeWithSelector(IWebexToken.WbxInvalidGrantKind.selector, ADMIN, EXTENDED)
+                : _unauthorized(callers[i], DEFAULT_ADMIN);
+            _expect(
+                string.concat("grantAccess(ADMIN, EXTENDED) by ", names[i]),
+                callers[i],
+                address(token),
+                0,
+                data,
+                expected
+            );
+        }
+        _row(
+            "grantAccess(EXTENDED)",
+            address(token),
+            abi.encodeCall(token.grantAccess, (newcomer, AUDITOR, EXTENDED)),
+            "YY-----",
+            ADMIN
+        );
     }
 
     function test_Token_GrantRoleKeeper() public {
@@ -181,12 +250,34 @@ contract PermissionsTest is WbxFixture {
         vm.assertEq(token.grantOf(trader, TRADER).renewals, 0);
     }
 
-    /// @dev Noteworthy: the keeper can keep an Extended *Admin* grant alive indefinitely (it cannot create one).
-    function test_Keeper_RenewsExtendedAdminGrant() public {
+    /// @dev The keeper cannot keep admin power alive: an Admin grant is Standard, renewed by its holder only.
+    function test_Keeper_CannotRenewAdminGrants() public {
+        vm.warp(START + 20 minutes);
+        _expect(
+            keeper,
+            address(token),
+            0,
+            abi.encodeCall(token.renewFor, (admin, ADMIN)),
+            abi.encodeWithSelector(IWebexToken.WbxWrongGrantKind.selector, admin, ADMIN, STANDARD)
+        );
+        address[] memory accounts = new address[](1);
+        accounts[0] = admin;
+        vm.prank(keeper);
+        vm.assertEq(token.renewBatch(ADMIN, accounts), 0);
+        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 30 minutes);
+        // Its holder renews it.
+        _row("renew(ADMIN)", address(token), abi.encodeCall(token.renew, (ADMIN)), "-Y-----", ADMIN);
+    }
+
+    /// @dev A batch naming one account many times renews it once.
+    function test_Keeper_RenewBatchWithDuplicatesRenewsOnce() public {
+        address[] memory accounts = new address[](3);
+        (accounts[0], accounts[1], accounts[2]) = (trader2, trader2, trader2);
         vm.warp(START + 50 minutes);
         vm.prank(keeper);
-        token.renewFor(admin, ADMIN);
-        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 50 minutes + 1 hours);
+        vm.assertEq(token.renewBatch(TRADER, accounts), 1);
+        vm.assertEq(token.grantOf(trader2, TRADER).renewals, 1);
+        vm.assertEq(token.grantOf(trader2, TRADER).expiresAt, START + 50 minutes + 1 hours);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -239,8 +330,94 @@ contract PermissionsTest is WbxFixture {
     }
 
     function test_Pool_AddLiquidity() public {
-        bytes memory data = abi.encodeCall(pool.addLiquidity, (1000e18, 0, 0, newcomer, block.timestamp));
+        bytes memory data = abi.encodeCall(pool.addLiquidity, (1000e18, 0, 0, trader2, block.timestamp));
         _row("pool.addLiquidity", address(pool), 1 ether, data, "--Y----", TRADER);
+    }
+
+    /// @dev Shares are credited only to a Trader: a trader adding liquidity for each role account in turn.
+    function test_Pool_AddLiquidityRecipient() public {
+        for (uint256 i; i < callers.length; ++i) {
+            bytes memory data = abi.encodeCall(pool.addLiquidity, (1000e18, 0, 0, callers[i], block.timestamp));
+            bytes memory expected = callers[i] == trader ? bytes("") : _unauthorized(callers[i], TRADER);
+            _expect(string.concat("pool.addLiquidity for ", names[i]), trader, address(pool), 1 ether, data, expected);
+        }
+    }
+
+    /// @dev Redeeming shares moves WBX out of the pool: a Trader grant, as moving one's own WBX needs.
+    function test_Pool_RemoveLiquidity() public {
+        uint256 shares = pool.sharesOf(trader) / 2;
+        bytes memory data = abi.encodeCall(pool.removeLiquidity, (shares, 0, 0, newcomer, block.timestamp));
+        _row("pool.removeLiquidity", address(pool), 0, data, "--Y----", TRADER);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                         MOVERS: POOLS AND GRANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A registered pool moves WBX without a grant, as its code checks its callers' grants; unregistered,
+    /// it is a holder like any other.
+    function test_Token_TransferByRegisteredPool() public {
+        fund(newPool, 10e18);
+        _expect(
+            newPool, address(token), 0, abi.encodeCall(token.transfer, (newcomer, 1e18)), _unauthorized(newPool, TRADER)
+        );
+        vm.prank(topAdmin);
+        token.setPool(newPool, true);
+        _expect(newPool, address(token), 0, abi.encodeCall(token.transfer, (newcomer, 1e18)), "");
+        // Its registration outlives every timed grant, the top admin's power does not expire either.
+        vm.warp(START + 30 days);
+        _expect(newPool, address(token), 0, abi.encodeCall(token.transfer, (newcomer, 1e18)), "");
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                       THE REVIEW'S REPRODUCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev A timed Admin registered a Developer's wallet as a pool, which then moved WBX after every grant had
+    /// expired. Now the Admin is refused (top admin only), the top admin too (a wallet is no pool), and the
+    /// wallet never moves a token.
+    function test_Repro_WalletRegisteredAsPool() public {
+        _expect(
+            admin,
+            address(token),
+            0,
+            abi.encodeCall(token.setPool, (developer, true)),
+            _unauthorized(admin, DEFAULT_ADMIN)
+        );
+        _expect(
+            topAdmin,
+            address(token),
+            0,
+            abi.encodeCall(token.setPool, (developer, true)),
+            abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, developer)
+        );
+        vm.warp(START + 2 hours);
+        _expect(
+            developer,
+            address(token),
+            0,
+            abi.encodeCall(token.transfer, (newcomer, 1e18)),
+            _unauthorized(developer, TRADER)
+        );
+    }
+
+    /// @dev A trader added liquidity for a Developer, who then removed it to a third account. Now the deposit
+    /// is refused, so the Developer never holds shares, and could not redeem them if it did.
+    function test_Repro_DeveloperMovesValueOutOfThePool() public {
+        _expect(
+            trader,
+            address(pool),
+            1 ether,
+            abi.encodeCall(pool.addLiquidity, (1000e18, 0, 0, developer, block.timestamp)),
+            _unauthorized(developer, TRADER)
+        );
+        _expect(
+            developer,
+            address(pool),
+            0,
+            abi.encodeCall(pool.removeLiquidity, (1, 0, 0, newcomer, block.timestamp)),
+            _unauthorized(developer, TRADER)
+        );
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -254,8 +431,8 @@ contract PermissionsTest is WbxFixture {
         uint256 standardEnd = START + 30 minutes;
         uint256 extendedEnd = START + 1 hours;
 
-        _expect(admin, address(token), 0, abi.encodeCall(token.issue, (1)), _expired(admin, ADMIN, extendedEnd));
-        _expect(admin, address(token), 0, abi.encodeCall(token.pause, ()), _expired(admin, ADMIN, extendedEnd));
+        _expect(admin, address(token), 0, abi.encodeCall(token.issue, (1)), _expired(admin, ADMIN, standardEnd));
+        _expect(admin, address(token), 0, abi.encodeCall(token.pause, ()), _expired(admin, ADMIN, standardEnd));
         _expect(
             trader,
             address(token),

@@ -188,9 +188,32 @@ contract WbxPoolTest is WbxFixture {
     function test_AddLiquidity_CreditsRecipient() public {
         _fundTrader(trader, SEED_WBX, SEED_ETH);
         vm.prank(trader);
-        (,, uint256 shares) = pool.addLiquidity{value: SEED_ETH}(SEED_WBX, 0, 0, stranger, block.timestamp);
-        vm.assertEq(pool.sharesOf(stranger), shares);
+        (,, uint256 shares) = pool.addLiquidity{value: SEED_ETH}(SEED_WBX, 0, 0, trader2, block.timestamp);
+        vm.assertEq(pool.sharesOf(trader2), shares);
         vm.assertEq(pool.sharesOf(trader), 0);
+    }
+
+    /// @dev Shares are credited only to an active Trader: a Developer, a stranger, a lapsed or revoked
+    /// Trader would hold value it could not (and must not) move.
+    function test_RevertWhen_AddLiquidityForNonTrader() public {
+        _fundTrader(trader, SEED_WBX, SEED_ETH);
+        vm.startPrank(trader);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, developer, TRADER)
+        );
+        pool.addLiquidity{value: SEED_ETH}(SEED_WBX, 0, 0, developer, block.timestamp);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, TRADER)
+        );
+        pool.addLiquidity{value: SEED_ETH}(SEED_WBX, 0, 0, stranger, block.timestamp);
+        vm.stopPrank();
+
+        vm.prank(topAdmin);
+        token.revokeAccess(trader2, TRADER);
+        vm.prank(trader);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxGrantRevoked.selector, trader2, TRADER, START, topAdmin));
+        pool.addLiquidity{value: SEED_ETH}(SEED_WBX, 0, 0, trader2, block.timestamp);
+        vm.assertEq(pool.totalShares(), 0);
     }
 
     function testFuzz_AddLiquidity_FirstDepositSharesAreSqrtMinusMinimum(uint256 wbx, uint256 eth) public {
@@ -280,20 +303,23 @@ contract WbxPoolTest is WbxFixture {
     function test_AddLiquidity_WbxLimitedRefundsExcessEth() public {
         seedPool(SEED_WBX, SEED_ETH);
         _fundTrader(trader, 10_000e18, 5 ether);
+        address provider = makeAddr("provider");
+        vm.prank(topAdmin);
+        token.grantAccess(provider, TRADER, STANDARD);
         uint256 shares = SEED_ROOT / 100;
 
         vm.expectEmit(address(pool));
         emit IWbxPool.Sync(uint112(SEED_WBX + 10_000e18), uint112(SEED_ETH + 1 ether));
         vm.expectEmit(address(pool));
-        emit IWbxPool.LiquidityAdded(trader, stranger, 10_000e18, 1 ether, shares);
+        emit IWbxPool.LiquidityAdded(trader, provider, 10_000e18, 1 ether, shares);
         vm.prank(trader);
         (uint256 wbx, uint256 eth, uint256 minted) =
-            pool.addLiquidity{value: 5 ether}(10_000e18, 10_000e18, 1 ether, stranger, block.timestamp);
+            pool.addLiquidity{value: 5 ether}(10_000e18, 10_000e18, 1 ether, provider, block.timestamp);
 
         vm.assertEq(wbx, 10_000e18);
         vm.assertEq(eth, 1 ether);
         vm.assertEq(minted, shares);
-        vm.assertEq(pool.sharesOf(stranger), shares);
+        vm.assertEq(pool.sharesOf(provider), shares);
         // 4 of the 5 ETH come back to the sender.
         vm.assertEq(trader.balance, 4 ether);
         vm.assertEq(token.balanceOf(trader), 0);
@@ -498,35 +524,69 @@ contract WbxPoolTest is WbxFixture {
         _assertReservesMatchBalances();
     }
 
-    function test_RemoveLiquidity_AfterGrantExpired() public {
+    /// @dev Shares are redeemed under the rule of the tokens they stand for: a lapsed Trader waits for a new
+    /// grant, as it would to move its WBX, and then withdraws everything.
+    function test_RevertWhen_RemoveLiquidityAfterGrantExpired() public {
         seedPool(SEED_WBX, SEED_ETH);
-        vm.warp(block.timestamp + token.extendedDuration());
-        vm.assertFalse(token.hasRole(TRADER, trader2));
+        uint256 expiry = START + token.extendedDuration();
+        vm.warp(expiry);
         uint256 shares = pool.sharesOf(trader2);
+        vm.prank(trader2);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxGrantExpired.selector, trader2, TRADER, expiry));
+        pool.removeLiquidity(shares, 0, 0, trader2, block.timestamp);
+
+        vm.prank(topAdmin);
+        token.grantAccess(trader2, TRADER, STANDARD);
         vm.prank(trader2);
         (uint256 wbx, uint256 eth) = pool.removeLiquidity(shares, 0, 0, trader2, block.timestamp);
         vm.assertEq(token.balanceOf(trader2), wbx);
         vm.assertEq(trader2.balance, eth);
     }
 
-    function test_RemoveLiquidity_AfterGrantRevoked() public {
+    function test_RevertWhen_RemoveLiquidityAfterGrantRevoked() public {
         seedPool(SEED_WBX, SEED_ETH);
         vm.prank(admin);
         token.revokeAccess(trader2, TRADER);
         uint256 shares = pool.sharesOf(trader2);
         vm.prank(trader2);
-        (uint256 wbx,) = pool.removeLiquidity(shares, 0, 0, trader2, block.timestamp);
-        vm.assertEq(token.balanceOf(trader2), wbx);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxGrantRevoked.selector, trader2, TRADER, START, admin));
+        pool.removeLiquidity(shares, 0, 0, trader2, block.timestamp);
+        vm.assertEq(pool.sharesOf(trader2), shares);
     }
 
-    function test_RemoveLiquidity_ByProviderThatNeverHadAGrant() public {
-        _fundTrader(trader, SEED_WBX, SEED_ETH);
-        vm.prank(trader);
-        (,, uint256 shares) = pool.addLiquidity{value: SEED_ETH}(SEED_WBX, 0, 0, stranger, block.timestamp);
+    /// @dev The reproduction of the review: a former Trader that became a Developer holds shares, and tries to
+    /// redeem them to a third account. A Developer never moves value: refused, nothing paid.
+    function test_RevertWhen_DeveloperRemovesLiquidity() public {
+        seedPool(SEED_WBX, SEED_ETH);
+        uint256 shares = pool.sharesOf(trader2);
+        vm.startPrank(topAdmin);
+        token.revokeAccess(trader2, TRADER);
+        token.grantAccess(trader2, DEVELOPER, EXTENDED);
+        vm.stopPrank();
+        address third = makeAddr("third");
+        vm.prank(trader2);
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxGrantRevoked.selector, trader2, TRADER, START, topAdmin));
+        pool.removeLiquidity(shares, 0, 0, third, block.timestamp);
+        vm.assertEq(token.balanceOf(third), 0);
+        vm.assertEq(third.balance, 0);
+
+        // A Developer that never traded holds no shares and cannot be credited any (see above); a stranger
+        // with no grant at all is told it lacks the Trader role.
         vm.prank(stranger);
-        (uint256 wbx, uint256 eth) = pool.removeLiquidity(shares, 0, 0, stranger, block.timestamp);
-        vm.assertEq(token.balanceOf(stranger), wbx);
-        vm.assertEq(stranger.balance, eth);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, stranger, TRADER)
+        );
+        pool.removeLiquidity(1, 0, 0, stranger, block.timestamp);
+    }
+
+    /// @dev The payout of a withdrawal may go to anyone, as a transfer may: receiving needs no grant.
+    function test_RemoveLiquidity_PaysAnyRecipient() public {
+        seedPool(SEED_WBX, SEED_ETH);
+        uint256 shares = pool.sharesOf(trader2) / 2;
+        vm.prank(trader2);
+        (uint256 wbx, uint256 eth) = pool.removeLiquidity(shares, 0, 0, developer, block.timestamp);
+        vm.assertEq(token.balanceOf(developer), wbx);
+        vm.assertEq(developer.balance, eth);
     }
 
     /// @dev The token's own pause stops every token movement, the pool's payouts included (documented on
@@ -1100,7 +1160,7 @@ contract WbxPoolTest is WbxFixture {
         pool.swapExactWbxForEth(10_000e18, 0, trader, block.timestamp);
     }
 
-    /// @dev Documents a second limit of "withdrawals are never gated": unregistering the pool locks its
+    /// @dev Documents a limit of "withdrawals work while the pool is paused": unregistering the pool locks its
     /// providers' WBX (and with it their ETH) until it is registered again.
     function test_RevertWhen_RemoveLiquidityFromUnregisteredPool() public {
         seedPool(SEED_WBX, SEED_ETH);

@@ -11,6 +11,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {WbxFixture} from "./utils/WbxFixture.sol";
 import {WebexToken} from "../src/WebexToken.sol";
+import {WbxPool} from "../src/WbxPool.sol";
 import {IWebexToken} from "../src/interfaces/IWebexToken.sol";
 import {WbxRoles} from "../src/libraries/WbxRoles.sol";
 
@@ -93,8 +94,8 @@ contract WebexTokenTest is BucketTestBase {
     }
 
     function test_Version() public view {
-        vm.assertEq(token.version(), "1.1.0");
-        vm.assertEq(token.VERSION(), "1.1.0");
+        vm.assertEq(token.version(), "1.2.0");
+        vm.assertEq(token.VERSION(), "1.2.0");
     }
 
     function test_Constants() public view {
@@ -724,21 +725,36 @@ contract WebexTokenTest is BucketTestBase {
     //////////////////////////////////////////////////////////////*/
 
     function test_SetPool_Registers() public {
-        address newPool = makeAddr("newPool");
+        address newPool = deployPool();
         vm.assertFalse(token.isPool(newPool));
         vm.expectEmit(address(token));
-        emit IWebexToken.PoolRegistered(newPool, true);
-        vm.prank(admin);
+        emit IWebexToken.PoolRegistered(newPool, true, topAdmin);
+        vm.prank(topAdmin);
         token.setPool(newPool, true);
         vm.assertTrue(token.isPool(newPool));
     }
 
     function test_SetPool_Unregisters() public {
         vm.expectEmit(address(token));
-        emit IWebexToken.PoolRegistered(address(pool), false);
+        emit IWebexToken.PoolRegistered(address(pool), false, topAdmin);
         vm.prank(topAdmin);
         token.setPool(address(pool), false);
         vm.assertFalse(token.isPool(address(pool)));
+    }
+
+    function test_Pools_ListsEveryRegisteredPool() public {
+        address second = deployPool();
+        vm.startPrank(topAdmin);
+        token.setPool(second, true);
+        address[] memory listed = token.pools();
+        vm.assertEq(listed.length, 2);
+        vm.assertEq(listed[0], address(pool));
+        vm.assertEq(listed[1], second);
+        token.setPool(address(pool), false);
+        vm.stopPrank();
+        listed = token.pools();
+        vm.assertEq(listed.length, 1);
+        vm.assertEq(listed[0], second);
     }
 
     function test_RevertWhen_SetPoolAlreadyRegistered() public {
@@ -753,8 +769,47 @@ contract WebexTokenTest is BucketTestBase {
         token.setPool(stranger, false);
     }
 
+    /// @dev A timed Admin grant does not register pools: the top admin does.
+    function test_RevertWhen_SetPoolByTimedAdmin() public {
+        address newPool = deployPool();
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, bytes32(0))
+        );
+        vm.prank(admin);
+        token.setPool(newPool, true);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, admin, bytes32(0))
+        );
+        vm.prank(admin);
+        token.setPool(address(pool), false);
+    }
+
+    /// @dev An ordinary wallet is no pool, not even for the top admin.
+    function test_RevertWhen_SetPoolAccountWithoutCode() public {
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, developer));
+        vm.prank(topAdmin);
+        token.setPool(developer, true);
+        vm.assertFalse(token.isPool(developer));
+    }
+
+    function test_RevertWhen_SetPoolOfAnotherToken() public {
+        WebexToken other = new WebexToken(INITIAL_SUPPLY, topAdmin, ADMIN_DELAY);
+        address otherPool = address(new WbxPool(IWebexToken(address(other)), POOL_FEE_BPS));
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, otherPool));
+        vm.prank(topAdmin);
+        token.setPool(otherPool, true);
+    }
+
+    /// @dev A contract without `token()` (here the token itself) is refused with the same error, not an
+    /// undecodable revert.
+    function test_RevertWhen_SetPoolContractWithoutTokenView() public {
+        vm.expectRevert(abi.encodeWithSelector(IWebexToken.WbxInvalidPool.selector, address(token)));
+        vm.prank(topAdmin);
+        token.setPool(address(token), true);
+    }
+
     function test_SetPool_RegisteredPoolMovesWithoutGrant() public {
-        address router = makeAddr("router");
+        address router = deployPool();
         fund(router, 10e18);
         vm.prank(topAdmin);
         token.setPool(router, true);
@@ -770,6 +825,18 @@ contract WebexTokenTest is BucketTestBase {
         );
         vm.prank(router);
         token.transfer(stranger, 1e18);
+    }
+
+    /// @dev A registration does not expire, and does not depend on the grants of whoever made it.
+    function test_SetPool_RegistrationOutlivesEveryGrant() public {
+        address router = deployPool();
+        fund(router, 10e18);
+        vm.prank(topAdmin);
+        token.setPool(router, true);
+        vm.warp(START + 30 days);
+        vm.prank(router);
+        token.transfer(stranger, 1e18);
+        vm.assertTrue(token.isPool(router));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -828,7 +895,7 @@ contract WebexTokenTest is BucketTestBase {
         // Existing grants keep their expiry.
         vm.assertEq(token.grantOf(trader, TRADER).expiresAt, START + 30 minutes);
         vm.assertEq(token.grantOf(trader2, TRADER).expiresAt, START + 1 hours);
-        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 1 hours);
+        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 30 minutes);
 
         // New grants use the new durations.
         vm.startPrank(topAdmin);
@@ -849,10 +916,10 @@ contract WebexTokenTest is BucketTestBase {
         vm.assertEq(token.grantOf(trader2, TRADER).expiresAt, START + 7 minutes + 2 hours);
 
         address[] memory accounts = new address[](1);
-        accounts[0] = admin;
+        accounts[0] = stranger;
         vm.prank(keeper);
-        token.renewBatch(ADMIN, accounts);
-        vm.assertEq(token.grantOf(admin, ADMIN).expiresAt, START + 7 minutes + 2 hours);
+        token.renewBatch(TRADER, accounts);
+        vm.assertEq(token.grantOf(stranger, TRADER).expiresAt, START + 7 minutes + 2 hours);
     }
 
     /*//////////////////////////////////////////////////////////////

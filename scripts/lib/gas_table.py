@@ -17,6 +17,12 @@ gas = {label: int(r["gasUsed"], 16) for label, r in zip(labels, measured)}
 for label, r in zip(labels, measured):
     if r["status"] != "0x1":
         sys.exit(f"gas bench: transaction for {label} reverted")
+# The batch renewal must have renewed every grant (a batch skips grants it would not extend): its
+# AccessRenewedBatch log carries expiresAt, the array offset, its length and one word per account.
+renew_batch = measured[labels.index("renew-batch-100/wbx")]
+listed = max(((len(l["data"]) - 2) // 64 - 3 for l in renew_batch["logs"]), default=0)
+if listed != batch:
+    sys.exit(f"gas bench: the batch renewal renewed {listed} grants, not {batch}")
 
 # allocateBatch x100 per recipient before payment ids (WebexToken 1.0.0, commit 8e8cdd7, this script):
 # the id's budget is 400 gas per recipient over it.

@@ -2,8 +2,9 @@
 pragma solidity ^0.8.24;
 
 /// @title IWbxPool
-/// @notice A constant-product WBX/ETH pool with Uniswap V2 arithmetic. Swapping and providing liquidity
-/// need an active Trader grant on the token; the fee and the pause switch are set by a Developer.
+/// @notice A constant-product WBX/ETH pool with Uniswap V2 arithmetic. Swapping, providing and withdrawing
+/// liquidity need an active Trader grant on the token (and shares are credited only to a Trader); the fee
+/// and the pause switch are set by a Developer.
 interface IWbxPool {
     /*//////////////////////////////////////////////////////////////
                                  EVENTS
@@ -105,13 +106,15 @@ interface IWbxPool {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Adds liquidity at the current price: up to `wbxDesired` WBX (pulled with `transferFrom`) and
-    /// up to `msg.value` ETH; unused ETH is refunded. The first deposit sets the price.
+    /// up to `msg.value` ETH; unused ETH is refunded. The first deposit sets the price. The caller and `to`,
+    /// who is credited the shares, must both hold an active Trader grant.
     function addLiquidity(uint256 wbxDesired, uint256 wbxMin, uint256 ethMin, address to, uint256 deadline)
         external
         payable
         returns (uint256 wbx, uint256 eth, uint256 shares);
 
-    /// @notice Burns `shares` of the caller for their part of both reserves, paid to `to`.
+    /// @notice Burns `shares` of the caller for their part of both reserves, paid to `to`. The caller must
+    /// hold an active Trader grant (`to` needs none); the pool's own pause does not stop withdrawals.
     function removeLiquidity(uint256 shares, uint256 wbxMin, uint256 ethMin, address to, uint256 deadline)
         external
         returns (uint256 wbx, uint256 eth);
@@ -135,7 +138,7 @@ interface IWbxPool {
     /// @notice The swap fee in basis points.
     function feeBps() external view returns (uint16);
 
-    /// @notice Whether swaps and deposits are stopped (withdrawals never are).
+    /// @notice Whether swaps and deposits are stopped (withdrawals are not).
     function paused() external view returns (bool);
 
     /// @notice Sets the swap fee, at most `MAX_FEE_BPS`. Developer only.

@@ -98,8 +98,9 @@ interface IWebexToken {
     /// @notice The lifetimes of new and renewed grants changed.
     event GrantDurationsUpdated(uint256 standardDuration, uint256 extendedDuration);
 
-    /// @notice `pool` was registered (`registered == true`) or unregistered as a swap pool.
-    event PoolRegistered(address indexed pool, bool registered);
+    /// @notice `pool` was registered (`registered == true`) or unregistered as a pool of this token by the
+    /// top admin `sender`.
+    event PoolRegistered(address indexed pool, bool registered, address indexed sender);
 
     /// @notice The payment `paymentId` was made: `total` tokens from `bucket` to `recipients` accounts, by
     /// `operator`. The id can never be paid again (see {paymentBlock}).
@@ -120,6 +121,10 @@ interface IWebexToken {
 
     /// @notice The operation needs a grant of another kind (`actual` is what `account` holds).
     error WbxWrongGrantKind(address account, bytes32 role, GrantKind actual);
+
+    /// @notice `role` cannot be granted with `kind`: every grant is Standard or Extended, and an Admin grant is
+    /// Standard only (its holder renews it; a keeper never does).
+    error WbxInvalidGrantKind(bytes32 role, GrantKind kind);
 
     /// @notice `role` is not time-limited: use `grantRole`/`revokeRole` for it.
     error WbxNotTimedRole(bytes32 role);
@@ -162,6 +167,9 @@ interface IWebexToken {
 
     /// @notice `pool` is already in the state the call asks for.
     error WbxPoolRegistration(address pool, bool registered);
+
+    /// @notice `pool` is not a pool of this token: it has no code, or its `token()` does not name this token.
+    error WbxInvalidPool(address pool);
 
     /*//////////////////////////////////////////////////////////////
                                VERSIONING
@@ -222,7 +230,8 @@ interface IWebexToken {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Grants `role` to `account` for the duration of `kind`, replacing any earlier grant.
-    /// Admin only; `ADMIN_ROLE` itself is granted only by the top admin.
+    /// Admin only; `ADMIN_ROLE` itself is granted only by the top admin, and only as a Standard grant, so that
+    /// admin power lasts only while its holder renews it (by transaction or signature), never by a keeper.
     function grantAccess(address account, bytes32 role, GrantKind kind) external;
 
     /// @notice Revokes `account`'s grant of `role`, effective at once. Admin only (top admin for admins).
@@ -238,9 +247,12 @@ interface IWebexToken {
     /// @notice Renews `account`'s active Extended grant of `role`. Keeper only.
     function renewFor(address account, bytes32 role) external;
 
-    /// @notice Renews the active Extended grants of `role` of each of `accounts`. Keeper only.
+    /// @notice Renews the active Extended grants of `role` of each of `accounts`, each at most once per call.
+    /// Keeper only.
     /// @dev Accounts whose grant is not an active Extended grant (revoked or expired a moment ago) are
-    /// skipped, not reverted on, so one late revocation cannot sink a whole batch.
+    /// skipped, not reverted on, so one late revocation cannot sink a whole batch. So is a grant that already
+    /// lasts until the batch's new expiry or later: an account listed twice is renewed once, and a batch
+    /// never shortens a grant.
     /// @return renewed How many grants were renewed.
     function renewBatch(bytes32 role, address[] calldata accounts) external returns (uint256 renewed);
 
@@ -275,12 +287,18 @@ interface IWebexToken {
                               POOLS, PAUSE
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice Registers or unregisters `pool`: a registered pool moves tokens without a Trader grant
-    /// (the pool checks the trader's grant itself). Admin only.
+    /// @notice Registers or unregisters `pool`: a registered pool moves tokens without a Trader grant, because
+    /// the pool checks the Trader grant of whoever triggers a payout (a swap or a withdrawal). Top admin
+    /// only (`DEFAULT_ADMIN_ROLE`). Only a pool of this token can be registered: a contract whose `token()`
+    /// is this token ({WbxInvalidPool} otherwise). A registration does not expire: it is a property of the
+    /// pool's code, whose every payout needs a live grant; the top admin unregisters a pool at once.
     function setPool(address pool, bool registered) external;
 
-    /// @notice Whether `pool` is a registered swap pool.
+    /// @notice Whether `pool` is a registered pool.
     function isPool(address pool) external view returns (bool);
+
+    /// @notice Every registered pool, in no particular order.
+    function pools() external view returns (address[] memory);
 
     /// @notice Stops every token movement. Admin only.
     function pause() external;

@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 import {WbxFixture} from "../utils/WbxFixture.sol";
 import {PoolHandler} from "./handlers/PoolHandler.sol";
 
-/// @notice Pool invariants under random swaps both ways, deposits, withdrawals and fee changes
-/// (see {PoolHandler}).
+/// @notice Pool invariants under random swaps both ways, deposits (for traders and for the developer),
+/// withdrawals, Trader grants revoked and granted again, and fee changes (see {PoolHandler}).
 contract PoolInvariantsTest is WbxFixture {
     PoolHandler internal handler;
 
@@ -13,12 +13,13 @@ contract PoolInvariantsTest is WbxFixture {
         super.setUp();
         handler = new PoolHandler(token, pool, topAdmin, developer);
 
-        bytes4[] memory selectors = new bytes4[](5);
+        bytes4[] memory selectors = new bytes4[](6);
         selectors[0] = PoolHandler.swapEthForWbx.selector;
         selectors[1] = PoolHandler.swapWbxForEth.selector;
         selectors[2] = PoolHandler.addLiquidity.selector;
         selectors[3] = PoolHandler.removeLiquidity.selector;
         selectors[4] = PoolHandler.setFee.selector;
+        selectors[5] = PoolHandler.setTrader.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -46,8 +47,18 @@ contract PoolInvariantsTest is WbxFixture {
         }
     }
 
-    /// @notice A trader can always deposit what it holds, unless the deposit is too small to mint a share.
+    /// @notice A trader can always deposit what it holds for a trader, unless the deposit is too small to mint
+    /// a share, and can always withdraw its shares.
     function invariant_DepositsOnlyFailWhenTooSmall() public view {
-        vm.assertEq(handler.ghost_failedDeposits(), 0);
+        vm.assertEq(handler.ghost_failedDeposits(), 0, "a deposit by and for Traders was refused");
+        vm.assertEq(handler.ghost_failedWithdrawals(), 0, "a Trader's withdrawal was refused");
+    }
+
+    /// @notice Shares follow the rule of the tokens: credited only to active Traders, redeemed only by them;
+    /// the developer never holds any.
+    function invariant_SharesOnlyForTraders() public view {
+        vm.assertEq(handler.ghost_sharesToNonTraders(), 0, "shares credited to (or by) a non-Trader");
+        vm.assertEq(handler.ghost_redeemsByNonTraders(), 0, "shares redeemed by a non-Trader");
+        vm.assertEq(pool.sharesOf(developer), 0, "the developer holds shares");
     }
 }

@@ -2,11 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {WbxFixture} from "../utils/WbxFixture.sol";
+import {IWbxPool} from "../../src/interfaces/IWbxPool.sol";
 import {IWebexToken} from "../../src/interfaces/IWebexToken.sol";
 import {TokenHandler} from "./handlers/TokenHandler.sol";
 
-/// @notice Supply, bucket and grant invariants of the token under random grants, renewals, revocations,
-/// expiries, moves, issues and allocations (see {TokenHandler}).
+/// @notice Supply, bucket, grant and pool invariants of the token under random grants, renewals (batches with
+/// repeated names among them), revocations, expiries, moves, issues, allocations, Admin grants of both kinds
+/// and pool registrations (see {TokenHandler}).
 contract TokenInvariantsTest is WbxFixture {
     TokenHandler internal handler;
 
@@ -14,7 +16,7 @@ contract TokenInvariantsTest is WbxFixture {
         super.setUp();
         handler = new TokenHandler(token, address(pool), topAdmin, keeper);
 
-        bytes4[] memory selectors = new bytes4[](14);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = TokenHandler.grant.selector;
         selectors[1] = TokenHandler.revoke.selector;
         selectors[2] = TokenHandler.renew.selector;
@@ -29,6 +31,10 @@ contract TokenInvariantsTest is WbxFixture {
         selectors[11] = TokenHandler.allocate.selector;
         selectors[12] = TokenHandler.allocateBatch.selector;
         selectors[13] = TokenHandler.allocateWithRef.selector;
+        selectors[14] = TokenHandler.grantAdmin.selector;
+        selectors[15] = TokenHandler.keeperRenewAdmin.selector;
+        selectors[16] = TokenHandler.setPool.selector;
+        selectors[17] = TokenHandler.poolTransfer.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -39,7 +45,8 @@ contract TokenInvariantsTest is WbxFixture {
         _;
     }
 
-    /// @notice The actors, the buckets (the token's own balance) and the pool hold the whole supply.
+    /// @notice The actors, the buckets (the token's own balance) and the pool hold the whole supply (the
+    /// other registration candidates hold nothing: nothing is sent to them).
     function invariant_BalancesSumToTotalSupply() public view {
         uint256 sum = token.balanceOf(address(token)) + token.balanceOf(address(pool));
         for (uint256 i; i < handler.actorCount(); ++i) {
@@ -101,6 +108,41 @@ contract TokenInvariantsTest is WbxFixture {
         vm.assertEq(handler.ghost_ineligibleBatchRenewals(), 0, "batch renewed an ineligible grant");
         vm.assertEq(handler.ghost_batchCountMismatches(), 0, "batch miscounted");
         vm.assertEq(handler.ghost_ineligibleSelfRenewals(), 0, "holder renewed an ineligible grant");
+        vm.assertEq(handler.ghost_batchRenewedTwice(), 0, "a batch renewed a grant twice");
+    }
+
+    /// @notice An Admin grant is never Extended and a keeper never renewed one: admin power lasts only while
+    /// its holder renews it.
+    function invariant_AdminGrantsAreStandardOnly() public view {
+        vm.assertEq(handler.ghost_extendedAdminGrants(), 0, "an Extended Admin grant was made");
+        vm.assertEq(handler.ghost_keeperAdminRenewals(), 0, "a keeper renewed an Admin grant");
+        for (uint256 i; i < handler.actorCount(); ++i) {
+            IWebexToken.GrantKind kind = token.grantOf(handler.actors(i), ADMIN).kind;
+            vm.assertTrue(kind != IWebexToken.GrantKind.Extended, "an Admin grant is Extended");
+        }
+    }
+
+    /// @notice Only the top admin registered pools, and only pools of this token: every registered account is
+    /// one, the token's list is the model's, and no unregistered account moved a token without a grant.
+    function invariant_OnlyPoolsOfThisTokenAreRegistered() public view {
+        vm.assertEq(handler.ghost_badRegistrations(), 0, "a registration that should have been refused");
+        vm.assertEq(handler.ghost_unregisteredPoolMoves(), 0, "an unregistered account moved tokens");
+        uint256 registered;
+        for (uint256 i; i < handler.candidateCount(); ++i) {
+            address candidate = handler.candidates(i);
+            vm.assertEq(token.isPool(candidate), handler.ghost_registered(candidate), "registration model");
+            if (token.isPool(candidate)) {
+                ++registered;
+                vm.assertTrue(handler.isPoolOfToken(candidate), "a registered account is no pool of this token");
+            }
+        }
+        address[] memory listed = token.pools();
+        vm.assertEq(listed.length, registered, "pools() lists another set");
+        for (uint256 i; i < listed.length; ++i) {
+            vm.assertTrue(handler.ghost_registered(listed[i]), "pools() lists an unregistered account");
+            vm.assertGt(listed[i].code.length, 0, "a registered pool has no code");
+            vm.assertEq(IWbxPool(listed[i]).token(), address(token), "a registered pool trades another token");
+        }
     }
 
     /// @notice The model the two invariants above rely on agrees with the token, and the token refused

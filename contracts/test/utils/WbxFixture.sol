@@ -28,7 +28,7 @@ abstract contract WbxFixture is Test {
     WbxPool internal pool;
 
     address internal topAdmin;
-    address internal admin; // holds a timed Admin grant
+    address internal admin; // holds a timed (Standard) Admin grant
     address internal trader; // Standard Trader grant
     address internal trader2; // Extended Trader grant
     address internal auditor;
@@ -52,7 +52,7 @@ abstract contract WbxFixture is Test {
         pool = new WbxPool(IWebexToken(address(token)), POOL_FEE_BPS);
 
         vm.startPrank(topAdmin);
-        token.grantAccess(admin, ADMIN, EXTENDED);
+        token.grantAccess(admin, ADMIN, STANDARD);
         token.grantAccess(trader, TRADER, STANDARD);
         token.grantAccess(trader2, TRADER, EXTENDED);
         token.grantAccess(auditor, AUDITOR, STANDARD);
@@ -60,6 +60,11 @@ abstract contract WbxFixture is Test {
         token.grantRole(KEEPER, keeper);
         token.setPool(address(pool), true);
         vm.stopPrank();
+    }
+
+    /// @dev Deploys another pool of this token (not registered): the one kind of contract `setPool` accepts.
+    function deployPool() internal returns (address) {
+        return address(new WbxPool(IWebexToken(address(token)), POOL_FEE_BPS));
     }
 
     /// @dev Releases `amount` from the Community Rewards bucket to `to`.

@@ -1,8 +1,9 @@
 //! `wbx audit anomalies`: events an auditor should look at twice.
 //!
-//! Large transfers, bursts of grants, changes of the admin and permanent roles, pauses, renewals
-//! that came within a minute of expiry (a keeper running late), and grants that lapsed while their
-//! holder was still using the token.
+//! Large transfers and issuances, bursts of grants, changes of the admin and permanent roles, every
+//! pool registration (a registered pool moves WBX without a grant), every pool fee change, pauses,
+//! renewals that came within a minute of expiry (a keeper running late), and grants that lapsed
+//! while their holder was still using the token.
 
 use crate::{
     db::{Db, addr, amount, b256},
@@ -19,6 +20,8 @@ use wbx_sdk::{Amount, Role};
 pub struct AnomalyOptions {
     /// A transfer of at least this much is large (smallest units).
     pub large_transfer: U256,
+    /// An issuance of at least this much new supply is large (smallest units).
+    pub large_issuance: U256,
     /// This many grants ...
     pub burst_count: usize,
     /// ... within this many seconds are a burst.
@@ -33,6 +36,7 @@ impl Default for AnomalyOptions {
     fn default() -> Self {
         Self {
             large_transfer: Amount::whole(100_000).raw(),
+            large_issuance: Amount::whole(1_000_000).raw(),
             burst_count: 10,
             burst_window: 60,
             late_renewal: 60,
@@ -47,10 +51,16 @@ impl Default for AnomalyOptions {
 pub enum AnomalyKind {
     /// A transfer above the threshold.
     LargeTransfer,
+    /// New supply above the threshold.
+    LargeIssuance,
     /// Many grants in a short time.
     GrantBurst,
     /// A change of the top admin, a permanent role, a role's admin, or an Admin grant.
     AdminChange,
+    /// A pool registered or unregistered: from then on it moves WBX without a grant, or no longer.
+    PoolRegistration,
+    /// The pool's swap fee changed.
+    FeeChange,
     /// The token or the pool paused or unpaused.
     Pause,
     /// A renewal shortly before the expiry it extended.
@@ -64,6 +74,9 @@ impl AnomalyKind {
     pub fn name(self) -> &'static str {
         match self {
             Self::LargeTransfer => "large-transfer",
+            Self::LargeIssuance => "large-issuance",
+            Self::PoolRegistration => "pool-registration",
+            Self::FeeChange => "fee-change",
             Self::GrantBurst => "grant-burst",
             Self::AdminChange => "admin-change",
             Self::Pause => "pause",
@@ -141,7 +154,26 @@ pub fn access_anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
     let conn = db.connection();
     let mut out = Vec::new();
 
-    // Access events: bursts, admin changes, late renewals.
+    // Large issuances (the deployment's own initial supply among them).
+    let mut st = conn.prepare(
+        "SELECT t.block, b.timestamp, t.operator, t.amount FROM issuances t
+         JOIN blocks b ON b.number = t.block WHERE t.amount >= ?1 ORDER BY t.block, t.log_index",
+    )?;
+    let min = o.large_issuance.to_be_bytes::<32>();
+    let mut rows = st.query([min.as_slice()])?;
+    while let Some(r) = rows.next()? {
+        let by = addr(&r.get::<_, Vec<u8>>(2)?);
+        let v = Amount::from_raw(amount(&r.get::<_, Vec<u8>>(3)?));
+        out.push(Anomaly {
+            kind: AnomalyKind::LargeIssuance,
+            time: r.get::<_, i64>(1)? as u64,
+            block: Some(r.get::<_, i64>(0)? as u64),
+            account: Some(by),
+            detail: format!("{v} WBX of new supply issued by {by}"),
+        });
+    }
+
+    // Access events: bursts, admin changes, pool registrations, late renewals.
     struct Row {
         block: u64,
         time: u64,
@@ -224,6 +256,26 @@ pub fn access_anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
                 account: Some(r.account),
                 detail: format!("admin grant {} {} by {}", r.event, r.account, r.actor),
             }),
+            "pool_registered" => out.push(Anomaly {
+                kind: AnomalyKind::PoolRegistration,
+                time: r.time,
+                block: Some(r.block),
+                account: Some(r.account),
+                detail: format!(
+                    "pool {} registered by {}: it moves WBX without a Trader grant",
+                    r.account, r.actor
+                ),
+            }),
+            "pool_unregistered" => out.push(Anomaly {
+                kind: AnomalyKind::PoolRegistration,
+                time: r.time,
+                block: Some(r.block),
+                account: Some(r.account),
+                detail: format!(
+                    "pool {} unregistered by {}: its WBX payouts stop",
+                    r.account, r.actor
+                ),
+            }),
             _ => {}
         }
         let key = (r.account, r.role);
@@ -259,11 +311,11 @@ pub fn access_anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
         }
     }
 
-    // Other events: pauses and admin-side changes.
+    // Other events: pauses, fee changes and admin-side changes.
     let mut st = conn.prepare(
         "SELECT o.block, b.timestamp, o.contract, o.name, o.actor, o.details FROM other o
          JOIN blocks b ON b.number = o.block
-         WHERE o.name IN ('Paused', 'Unpaused', 'RoleAdminChanged', 'DefaultAdminTransferScheduled',
+         WHERE o.name IN ('Paused', 'Unpaused', 'FeeUpdated', 'RoleAdminChanged', 'DefaultAdminTransferScheduled',
            'DefaultAdminTransferCanceled', 'DefaultAdminDelayChangeScheduled',
            'DefaultAdminDelayChangeCanceled')
          ORDER BY o.block, o.log_index",
@@ -275,15 +327,19 @@ pub fn access_anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
         let actor = r.get::<_, Option<Vec<u8>>>(4)?.map(|a| addr(&a));
         let details: String = r.get(5)?;
         let pause = name == "Paused" || name == "Unpaused";
+        let (kind, detail) = match actor {
+            Some(a) if pause => {
+                (AnomalyKind::Pause, format!("{contract} {} by {a}", name.to_lowercase()))
+            }
+            _ if name == "FeeUpdated" => (AnomalyKind::FeeChange, fee_change(&details, actor)),
+            _ => (AnomalyKind::AdminChange, format!("{contract} {name} {details}")),
+        };
         out.push(Anomaly {
-            kind: if pause { AnomalyKind::Pause } else { AnomalyKind::AdminChange },
+            kind,
             time: r.get::<_, i64>(1)? as u64,
             block: Some(r.get::<_, i64>(0)? as u64),
             account: actor,
-            detail: match actor {
-                Some(a) if pause => format!("{contract} {} by {a}", name.to_lowercase()),
-                _ => format!("{contract} {name} {details}"),
-            },
+            detail,
         });
     }
 
@@ -325,4 +381,17 @@ pub fn access_anomalies(db: &Db, o: &AnomalyOptions) -> Result<Vec<Anomaly>> {
 
     sort(&mut out);
     Ok(out)
+}
+
+/// `pool fee 0.30% -> 0.25% by 0x…`, from a `FeeUpdated` row's fields (the raw fields if they do
+/// not read as expected).
+fn fee_change(details: &str, by: Option<Address>) -> String {
+    let fields: serde_json::Value = serde_json::from_str(details).unwrap_or_default();
+    let bps = |k: &str| fields.get(k).and_then(serde_json::Value::as_u64);
+    let pct = |b: u64| format!("{}.{:02}%", b / 100, b % 100);
+    let by = by.map_or_else(|| "?".to_string(), |a| a.to_string());
+    match (bps("oldFeeBps"), bps("newFeeBps")) {
+        (Some(old), Some(new)) => format!("pool fee {} -> {} by {by}", pct(old), pct(new)),
+        _ => format!("pool fee changed by {by} ({details})"),
+    }
 }

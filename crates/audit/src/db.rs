@@ -43,8 +43,9 @@ CREATE TABLE issuances (block INTEGER NOT NULL, log_index INTEGER NOT NULL, tx B
 CREATE TABLE allocations (block INTEGER NOT NULL, log_index INTEGER NOT NULL, tx BLOB NOT NULL,
   bucket INTEGER NOT NULL, to_addr BLOB NOT NULL, operator BLOB NOT NULL, amount BLOB NOT NULL,
   PRIMARY KEY (block, log_index)) WITHOUT ROWID;
--- Grants and roles: event is granted | renewed | revoked (timed roles) or role_granted |
--- role_revoked (AccessControl roles). A batch renewal is one row per account (seq).
+-- Grants and roles: event is granted | renewed | revoked (timed roles), role_granted |
+-- role_revoked (AccessControl roles), or pool_registered | pool_unregistered (account: the pool,
+-- role: the pseudo-role POOL_ROLE). A batch renewal is one row per account (seq).
 CREATE TABLE access (block INTEGER NOT NULL, log_index INTEGER NOT NULL, seq INTEGER NOT NULL,
   tx BLOB NOT NULL, event TEXT NOT NULL, account BLOB NOT NULL, role BLOB NOT NULL,
   actor BLOB NOT NULL, kind INTEGER, expires_at INTEGER,
@@ -57,8 +58,8 @@ CREATE TABLE liquidity (block INTEGER NOT NULL, log_index INTEGER NOT NULL, tx B
   op TEXT NOT NULL, provider BLOB NOT NULL, to_addr BLOB NOT NULL, wbx BLOB NOT NULL,
   eth BLOB NOT NULL, shares BLOB NOT NULL,
   PRIMARY KEY (block, log_index)) WITHOUT ROWID;
--- Everything else (pauses, fee and duration changes, pool registration, role admins, top-admin
--- transfers, pool reserve syncs): the event's name, who did it when the event says, and its
+-- Everything else (pauses, fee and duration changes, role admins, top-admin transfers, pool
+-- reserve syncs): the event's name, who did it when the event says, and its
 -- fields as JSON.
 CREATE TABLE other (block INTEGER NOT NULL, log_index INTEGER NOT NULL, tx BLOB NOT NULL,
   contract TEXT NOT NULL, name TEXT NOT NULL, actor BLOB, details TEXT NOT NULL,

@@ -77,8 +77,8 @@ pub struct ActiveGrants {
     pub points: Vec<(u64, Vec<u64>)>,
 }
 
-/// Active grants per role at `samples` evenly spaced moments from the first access event to the
-/// indexed head.
+/// Active grants per role (and registered pools, as the role `pool`) at `samples` evenly spaced
+/// moments from the first access event to the indexed head.
 pub fn active_over_time(db: &Db, samples: usize) -> Result<ActiveGrants> {
     let head = db.require_cursor()?;
     let report = reports::access(db, None, None)?;
@@ -88,8 +88,10 @@ pub fn active_over_time(db: &Db, samples: usize) -> Result<ActiveGrants> {
         let mut start = None;
         for e in &t.entries {
             match e.event {
-                "granted" | "role-granted" if start.is_none() => start = Some(e.time),
-                "expired" | "revoked" | "role-revoked" => {
+                "granted" | "role-granted" | "registered" if start.is_none() => {
+                    start = Some(e.time)
+                }
+                "expired" | "revoked" | "role-revoked" | "unregistered" => {
                     if let Some(s) = start.take() {
                         intervals.entry(t.role.clone()).or_default().push((s, e.time));
                     }

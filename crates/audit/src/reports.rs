@@ -10,20 +10,36 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use wbx_sdk::{Amount, Bucket, GrantKind, Role};
 
-/// A role by name when it is one of ours, else its id in hex.
+/// The pseudo-role under which the index keeps pool registrations (`keccak256("POOL_REGISTRATION")`,
+/// no role of the token): a registered pool moves WBX without a Trader grant, so its registration is
+/// access like a grant, listed as the role `pool` by the access reports.
+pub const POOL_ROLE: B256 =
+    alloy::primitives::b256!("414ceb6012a70f921932d74543a95a526edba4f6d8d1d2de19402658b98b100a");
+
+/// A role by name when it is one of ours (or `top-admin`, or `pool` for registrations), else its id
+/// in hex.
 pub fn role_name(id: B256) -> String {
     if id == B256::ZERO {
         return "top-admin".into();
     }
+    if id == POOL_ROLE {
+        return "pool".into();
+    }
     Role::from_id(id).map_or_else(|| id.to_string(), |r| r.name().to_string())
 }
 
-/// The on-chain id of a role name (`top-admin` is `DEFAULT_ADMIN_ROLE`).
+/// The on-chain id of a role name (`top-admin` is `DEFAULT_ADMIN_ROLE`; `pool` is [`POOL_ROLE`],
+/// the pool registrations).
 pub fn role_id(name: &str) -> Result<B256> {
     if name.eq_ignore_ascii_case("top-admin") || name.eq_ignore_ascii_case("default-admin") {
         return Ok(B256::ZERO);
     }
-    name.parse::<Role>().map(Role::id).map_err(|e| Error::Input(format!("{e} (or top-admin)")))
+    if name.eq_ignore_ascii_case("pool") {
+        return Ok(POOL_ROLE);
+    }
+    name.parse::<Role>()
+        .map(Role::id)
+        .map_err(|e| Error::Input(format!("{e} (or top-admin, or pool for registered pools)")))
 }
 
 /// What kind of movement a row is.
@@ -270,7 +286,8 @@ fn movements(db: &Db, f: &TxFilter, limit: Option<usize>) -> Result<Vec<Movement
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessEntry {
-    /// `granted`, `renewed`, `revoked`, `expired` (computed), `role-granted`, `role-revoked`.
+    /// `granted`, `renewed`, `revoked`, `expired` (computed), `role-granted`, `role-revoked`,
+    /// `registered`, `unregistered` (pools).
     pub event: &'static str,
     /// When (unix seconds): the block time, or for `expired` the expiry itself.
     pub time: u64,
@@ -298,7 +315,7 @@ pub struct Timeline {
     /// The role's name.
     pub role: String,
     /// Where it stands at the indexed head: `active`, `expired`, `revoked` (timed roles), `held`,
-    /// `removed` (permanent roles).
+    /// `removed` (permanent roles), `registered`, `unregistered` (pools).
     pub status: &'static str,
     /// The current expiry of a timed grant.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -419,6 +436,14 @@ fn timelines(rows: &[AccessRow], now: u64) -> Vec<Timeline> {
                 entry.event = "role-granted";
                 s.held = Some(true);
             }
+            "pool_registered" => {
+                entry.event = "registered";
+                s.held = Some(true);
+            }
+            "pool_unregistered" => {
+                entry.event = "unregistered";
+                s.held = Some(false);
+            }
             _ => {
                 entry.event = "role-revoked";
                 s.held = Some(false);
@@ -429,7 +454,10 @@ fn timelines(rows: &[AccessRow], now: u64) -> Vec<Timeline> {
     map.into_iter()
         .map(|((account, role), mut s)| {
             expire(&mut s, now);
+            let pool = role == POOL_ROLE;
             let status = match s.held {
+                Some(true) if pool => "registered",
+                Some(false) if pool => "unregistered",
                 Some(true) => "held",
                 Some(false) => "removed",
                 None if s.active => "active",
@@ -502,7 +530,8 @@ pub struct Holder {
     pub renewals: u64,
 }
 
-/// Who held an active grant of `role` (or the permanent role) at `at`, from the events.
+/// Who held an active grant of `role` (or the permanent role, or for [`POOL_ROLE`] which pools were
+/// registered) at `at`, from the events.
 /// `block_time` is the timestamp of the block when `at` is a block (the caller looks it up when
 /// the index does not hold that block).
 pub fn who(db: &Db, role: B256, at: At, block_time: Option<u64>) -> Result<WhoReport> {
@@ -529,14 +558,15 @@ pub fn who(db: &Db, role: B256, at: At, block_time: Option<u64>) -> Result<WhoRe
         access_rows(db, max_block, time)?.into_iter().filter(|r| r.role == role).collect();
     let mut holders = Vec::new();
     for t in timelines(&rows, time) {
-        let active = matches!(t.status, "active" | "held") && t.expires_at.is_none_or(|e| time < e);
+        let active = matches!(t.status, "active" | "held" | "registered")
+            && t.expires_at.is_none_or(|e| time < e);
         if !active {
             continue;
         }
         let grant = t
             .entries
             .iter()
-            .rposition(|e| matches!(e.event, "granted" | "role-granted"))
+            .rposition(|e| matches!(e.event, "granted" | "role-granted" | "registered"))
             .expect("an active grant was granted");
         let g = &t.entries[grant];
         holders.push(Holder {

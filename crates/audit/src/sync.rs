@@ -539,7 +539,12 @@ impl<'c> Statements<'c> {
                     self.other(b, li, tx, "token", "GrantDurationsUpdated", None, &e)?
                 }
                 E::PoolRegistered(e) => {
-                    self.other(b, li, tx, "token", "PoolRegistered", None, &e)?
+                    // A registration is access: the pool moves WBX without a grant from then on.
+                    let event = if e.registered { "pool_registered" } else { "pool_unregistered" };
+                    self.access_row(
+                        Access::new(b, li, tx, event, e.pool, crate::reports::POOL_ROLE, e.sender),
+                        None,
+                    )?;
                 }
                 E::PaymentRecorded(e) => {
                     self.other(b, li, tx, "token", "PaymentRecorded", Some(e.operator), &e)?

@@ -1,7 +1,7 @@
 //! The grant an action needs: present, active, expiring soon, expired (when, how long ago),
 //! revoked (by whom), and its kind, which says who may renew it.
 
-use crate::{Check, SafeFix, short_duration};
+use crate::{Check, SafeFix, Status, short_duration};
 use alloy::primitives::Address;
 use wbx_sdk::{Grant, GrantKind, GrantStatus, error::format_time};
 
@@ -91,6 +91,64 @@ pub(crate) fn grant_check(
                 )),
             }
         }
+    }
+}
+
+/// The checklist line on an account that WBX would leave (a transfer's sender, a transfer-from's
+/// owner and spender), by the token's own rule: an active Trader grant, or a registered pool (a
+/// pool of this token, which moves WBX without a grant because each of its payouts checks its
+/// caller's). `developer` is the account's Developer grant, named when it is why it may not move.
+pub(crate) fn mover_check(
+    id: &'static str,
+    trader: &Grant,
+    is_pool: bool,
+    developer: &Grant,
+    now: u64,
+    mine: bool,
+    wallet: &str,
+) -> Check {
+    let who = trader.account;
+    if is_pool {
+        return Check::pass(
+            id,
+            format!("trader grant of {}", short(who)),
+            "not needed: a registered pool of this token moves WBX without one",
+        );
+    }
+    let mut c = grant_check(id, trader, now, mine, wallet);
+    if c.status == Status::Fail && developer.status == GrantStatus::Active {
+        c.cause = Some(format!(
+            "{who} holds an active developer grant, and a developer never moves tokens (separation of duties); {}",
+            c.cause.unwrap_or_default()
+        ));
+        c.fix = Some(format!(
+            "move the WBX from a trader's account; {who} trades only once its developer grant is revoked (`wbx access revoke {who} developer --account <ADMIN>`) and a trader grant made"
+        ));
+    }
+    c
+}
+
+/// The checklist line on the pool of a swap: it pays WBX out of its reserves (a buy) or pulls the
+/// seller's WBX with `transferFrom` (a sell), which the token allows a registered pool only.
+pub(crate) fn pool_registration_check(pool: Address, registered: Option<bool>) -> Check {
+    let title = "pool registration";
+    match registered {
+        Some(true) => Check::pass("pool-registered", title, "registered on the token"),
+        Some(false) => Check::fail(
+            "pool-registered",
+            title,
+            "not registered",
+            format!(
+                "the pool {pool} is not registered on the token: it can neither pay out WBX nor pull it"
+            ),
+        )
+        .with_fix(format!("wbx admin register-pool {pool} --account <TOP-ADMIN>  (the top admin runs it)")),
+        None => Check::fail(
+            "pool-registered",
+            title,
+            "no answer",
+            "the token does not answer isPool(): is it WBX 1.2.0? try `wbx doctor token`",
+        ),
     }
 }
 

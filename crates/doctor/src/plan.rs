@@ -5,7 +5,9 @@ use crate::{
     Check, Diagnosis, Doctor, Result, SafeFix, Status,
     fees::{Fees, HISTORY_BLOCKS, gas_checks},
     fixes::{issue_for, simulation_check},
-    grants::{admin_check, grant_check, renew_kind_check, short},
+    grants::{
+        admin_check, grant_check, mover_check, pool_registration_check, renew_kind_check, short,
+    },
     rpc::{Answer, Reads},
     short_duration,
 };
@@ -248,8 +250,17 @@ impl Doctor {
         let mut bucket_w = None;
         let mut admin_w = None;
         let mut swap_w = None; // (pool paused, quote)
+        // Accounts WBX would leave: the token lets a registered pool move without a Trader grant,
+        // and a Developer grant explains a refusal. (check id, isPool, Developer grant)
+        let mut movers = Vec::new();
+        let mut mover = |r: &mut Reads<'_>, id: &'static str, account: Address| {
+            let pool_w = r.call(from, token, &WebexToken::isPoolCall::new((account,)));
+            movers.push((id, pool_w, read_grant(r, token, id, account, Role::Developer, false)));
+        };
+        let mut pool_registered_w = None;
         match &plan.action {
             Action::Transfer { .. } => {
+                mover(&mut r, "grant", from);
                 grants.push(read_grant(&mut r, token, "grant", from, Role::Trader, true));
                 holder_w =
                     Some((from, r.call(from, token, &WebexToken::balanceOfCall::new((from,)))));
@@ -260,6 +271,8 @@ impl Doctor {
                 }
             }
             Action::TransferFrom { owner, .. } => {
+                mover(&mut r, "grant", from);
+                mover(&mut r, "grant-owner", *owner);
                 grants.push(read_grant(&mut r, token, "grant", from, Role::Trader, true));
                 grants.push(read_grant(&mut r, token, "grant-owner", *owner, Role::Trader, false));
                 holder_w =
@@ -281,6 +294,8 @@ impl Doctor {
                     }
                 };
                 swap_w = Some((r.call(from, pool, &WbxPool::pausedCall {}), quote));
+                pool_registered_w =
+                    Some(r.call(from, token, &WebexToken::isPoolCall::new((pool,))));
                 if *side == Side::Sell {
                     holder_w =
                         Some((from, r.call(from, token, &WebexToken::balanceOfCall::new((from,)))));
@@ -323,6 +338,13 @@ impl Doctor {
         for g in grants {
             read_grants.push(grant_of(g).await?);
         }
+        let mut mover_info = Vec::new();
+        for (id, pool_w, developer) in movers {
+            let is_pool =
+                Answer::of(pool_w).await.decode::<WebexToken::isPoolCall>().unwrap_or(false);
+            let (_, developer, _) = grant_of(developer).await?;
+            mover_info.push((id, is_pool, developer));
+        }
 
         let mut checks = Vec::new();
         // ---- pause ----
@@ -357,6 +379,10 @@ impl Doctor {
                 _ => Check::pass("pool-paused", "pool pause", "not paused"),
             });
             quote_out = Answer::of(quote_w).await.decode::<WbxPool::quoteEthForWbxCall>();
+        }
+        if let Some(w) = pool_registered_w {
+            let registered = Answer::of(w).await.decode::<WebexToken::isPoolCall>();
+            checks.push(pool_registration_check(pool, registered));
         }
 
         // ---- grants ----
@@ -408,7 +434,13 @@ impl Doctor {
             }
             _ => {
                 for (id, g, mine) in &read_grants {
-                    checks.push(grant_check(id, g, now, *mine, &wallet));
+                    let check = match mover_info.iter().find(|(m, ..)| m == id) {
+                        Some((_, is_pool, developer)) => {
+                            mover_check(id, g, *is_pool, developer, now, *mine, &wallet)
+                        }
+                        None => grant_check(id, g, now, *mine, &wallet),
+                    };
+                    checks.push(check);
                 }
             }
         }
@@ -681,7 +713,20 @@ impl Doctor {
                 "after the --approve approval (the sell cannot run before it)",
             ));
         } else {
-            checks.push(simulation_check("simulation", &sim, &wallet, pool));
+            let mut c = simulation_check("simulation", &sim, &wallet, pool);
+            // A Developer refused as a mover cannot be granted the Trader role (separation of
+            // duties): the simulation's fix is then the mover check's, not a grant that would fail.
+            for (id, is_pool, developer) in &mover_info {
+                let grant_trader = format!("wbx access grant {} trader", developer.account);
+                let mover_fix = checks.iter().find(|m| m.id == *id).and_then(|m| m.fix.clone());
+                if !is_pool
+                    && developer.status == wbx_sdk::GrantStatus::Active
+                    && c.fix.as_deref().is_some_and(|f| f.starts_with(&grant_trader))
+                {
+                    c.fix = mover_fix;
+                }
+            }
+            checks.push(c);
         }
         let max_fee = plan.max_fee.unwrap_or(fees.normal.max_fee);
         checks.extend(gas_checks(estimate, eth_balance, value, max_fee, from));

@@ -85,7 +85,7 @@ async fn main() -> eyre::Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("keeper.json");
     let mut cfg = KeeperConfig::new(&path);
-    cfg.idle = None; // the holders never act; renew them all
+    cfg.idle = wbx_keeper::IdleRule::NONE; // the holders never act; renew them all
     let conn =
         wbx_keeper::connect(&f.anvil.endpoint(), Some(&SignerSource::DevAccount(who::KEEPER)))
             .await?;

@@ -5,7 +5,7 @@
 use crate::{
     error::{Error, Result},
     metrics::{self, Metrics},
-    plan::{self, GrantRef, Lapse, PlanConfig},
+    plan::{self, GrantRef, IdleRule, Lapse, PlanConfig},
     scan::{self, ScanConfig, ScanOutcome},
     send::{self, Outcome, Renewal, SendConfig, Sender, Skip},
     state::{KeeperState, Store},
@@ -28,8 +28,8 @@ pub struct KeeperConfig {
     pub state_path: PathBuf,
     /// Renew when less than this is left (`None`: a quarter of the Extended grant duration).
     pub margin: Option<Duration>,
-    /// Let a grant lapse when its holder has not acted for this long (`None`: never).
-    pub idle: Option<Duration>,
+    /// When to let a grant lapse because its holder has not acted on chain, per role.
+    pub idle: IdleRule,
     /// Grants per renewal transaction.
     pub batch_size: usize,
     /// Sleep between passes.
@@ -61,7 +61,7 @@ impl KeeperConfig {
         Self {
             state_path: state_path.into(),
             margin: None,
-            idle: Some(Duration::from_secs(2 * 3600)),
+            idle: IdleRule::default(),
             batch_size: 100,
             poll: Duration::from_secs(2),
             confirmations: 0,
@@ -166,8 +166,8 @@ pub struct Report {
     pub chain_time: u64,
     /// The margin used, in seconds.
     pub margin: u64,
-    /// The idle window used, in seconds (`None`: no idle rule).
-    pub idle: Option<u64>,
+    /// The idle rule used: each role's window in seconds (`null`: never lapsed for idleness).
+    pub idle: IdleRule,
     /// The scan.
     pub scan: ScanOutcome,
     /// Renewal transactions mined in this pass.
@@ -176,8 +176,11 @@ pub struct Report {
     pub would_renew: Vec<GrantRef>,
     /// Due grants not sent after the check at the latest block.
     pub skipped: Vec<Skip>,
-    /// Grants let lapse because their holder was idle (reported once).
+    /// Decisions: due grants not renewed because their holder is idle (reported once). A holder who
+    /// acts before the expiry is renewed after all.
     pub lapsing: Vec<Lapse>,
+    /// Real lapses: grants that expired unrenewed because their holder was idle (counted once).
+    pub lapsed: Vec<Lapse>,
     /// Extended grants that expired although their holder was not idle (reported once).
     pub missed: Vec<GrantRef>,
     /// What went wrong without stopping the pass.
@@ -201,6 +204,7 @@ impl Report {
         !(self.renewed.is_empty()
             && self.would_renew.is_empty()
             && self.lapsing.is_empty()
+            && self.lapsed.is_empty()
             && self.missed.is_empty()
             && self.failures.is_empty()
             && self.scan.rewound.is_none())
@@ -337,7 +341,7 @@ impl Keeper {
             );
             margin = extended / 2;
         }
-        let idle = self.cfg.idle.map(|d| d.as_secs()).filter(|s| *s > 0);
+        let idle = self.cfg.idle;
         let now = self.wbx.now().await?;
         let watch_since = *self.state.watch_since.get_or_insert(now);
         let plan = plan::plan(
@@ -378,6 +382,7 @@ impl Keeper {
         let changed = scanned.events > 0
             || scanned.rewound.is_some()
             || !plan.lapsing.is_empty()
+            || !plan.lapsed.is_empty()
             || !plan.missed.is_empty();
         if changed || self.last_save.is_none_or(|t| t.elapsed() >= VIEW_SAVE_INTERVAL) {
             self.store.save(&self.state)?;
@@ -394,6 +399,7 @@ impl Keeper {
             would_renew,
             skipped,
             lapsing: plan.lapsing,
+            lapsed: plan.lapsed,
             missed: plan.missed,
             failures,
             eth_balance: balance,
@@ -472,7 +478,7 @@ impl Keeper {
         Ok(block.header.base_fee_per_gas.unwrap_or_default().into())
     }
 
-    /// Logs and counts the lapses and misses of the plan, once each.
+    /// Logs and counts the lapse decisions, the lapses and the misses of the plan, once each.
     fn report_lapses(&mut self, plan: &plan::Plan) {
         for l in &plan.lapsing {
             tracing::warn!(
@@ -480,7 +486,16 @@ impl Keeper {
                 account = %l.grant.account,
                 expires_at = l.grant.expires_at,
                 idle_for = l.idle_for,
-                "holder idle: letting the Extended grant lapse"
+                "holder idle: not renewing the Extended grant (renewed after all if the holder acts before it expires)"
+            );
+        }
+        for l in &plan.lapsed {
+            tracing::warn!(
+                role = %l.grant.role,
+                account = %l.grant.account,
+                expired_at = l.grant.expires_at,
+                idle_for = l.idle_for,
+                "lapsed: the Extended grant of an idle holder expired unrenewed"
             );
         }
         for m in &plan.missed {
@@ -494,13 +509,16 @@ impl Keeper {
         if self.cfg.dry_run {
             return;
         }
-        metrics::add(&self.metrics.lapses, plan.lapsing.len() as u64);
+        metrics::add(&self.metrics.lapse_decisions, plan.lapsing.len() as u64);
+        metrics::add(&self.metrics.lapses, plan.lapsed.len() as u64);
         metrics::add(&self.metrics.missed, plan.missed.len() as u64);
-        let keys =
-            plan.lapsing.iter().map(|l| l.grant.key()).chain(plan.missed.iter().map(|m| m.key()));
-        for key in keys {
+        let decided = plan.lapsing.iter().map(|l| (l.grant.key(), false));
+        let expired =
+            plan.lapsed.iter().map(|l| l.grant.key()).chain(plan.missed.iter().map(|m| m.key()));
+        for (key, counted) in decided.chain(expired.map(|k| (k, true))) {
             if let Some(mut v) = self.state.grant(key).copied() {
                 v.reported = true;
+                v.expiry_counted |= counted;
                 let block = self.state.cursor.map(|c| c.number).unwrap_or_default();
                 self.state.set_grant(key, v, block, false);
             }
@@ -560,6 +578,7 @@ impl Keeper {
                         tracing::info!(
                             renewed = report.renewed_grants(),
                             lapsing = report.lapsing.len(),
+                            lapsed = report.lapsed.len(),
                             missed = report.missed.len(),
                             skipped = report.skipped.len(),
                             cursor = report.scan.to,

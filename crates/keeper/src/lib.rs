@@ -3,8 +3,8 @@
 //! It builds its view of every grant from the token's events ([`scan`]: a backfill from the
 //! deployment block, then new blocks as they come, consistent across reorgs), decides which
 //! Extended grants are due ([`plan`]: active, less than a margin left, and used by their holder
-//! within an idle window), and renews them in batches through `renewBatch` ([`send`]: each grant
-//! checked again at the latest block, each batch simulated, local nonces, EIP-1559 fees from the
+//! within the idle window of its role, if the role has one), and renews them in batches through
+//! `renewBatch` ([`send`]: each grant checked again at the latest block, each batch simulated, local nonces, EIP-1559 fees from the
 //! node, a stuck transaction replaced with both fees bumped by at least 12.5%). Its cursor and the
 //! transactions in flight are persisted atomically ([`state`]), so a restart resumes where it
 //! stopped and renews nothing twice. [`daemon`] is the loop, with `--once` and `--dry-run`;
@@ -30,6 +30,7 @@ pub mod state;
 pub use daemon::{Keeper, KeeperConfig, Report, shutdown_signal};
 pub use error::{Error, Result};
 pub use metrics::Metrics;
+pub use plan::IdleRule;
 pub use state::{GrantKey, GrantView, KeeperState};
 
 /// Connects for a keeper: transport failures retried with backoff, 30 s per request, so a flaky

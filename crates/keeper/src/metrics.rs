@@ -40,7 +40,10 @@ pub struct Metrics {
     pub replacements: AtomicU64,
     /// Failed passes, reverted or dropped transactions, failed simulations.
     pub failures: AtomicU64,
-    /// Grants let lapse because their holder was idle.
+    /// Decisions not to renew a due grant because its holder was idle. A holder who acts before
+    /// the expiry is renewed after all, so a decision is not yet a lapse.
+    pub lapse_decisions: AtomicU64,
+    /// Extended grants that expired unrenewed because their holder was idle: real lapses.
     pub lapses: AtomicU64,
     /// Extended grants that expired although their holder was not idle (should stay 0).
     pub missed: AtomicU64,
@@ -155,9 +158,15 @@ impl Metrics {
             c(&self.failures),
         );
         metric(
+            "lapse_decisions_total",
+            "counter",
+            "Due grants not renewed because their holder was idle (renewed after all if the holder acts before the expiry).",
+            c(&self.lapse_decisions),
+        );
+        metric(
             "lapses_total",
             "counter",
-            "Grants let lapse because their holder was idle.",
+            "Extended grants that expired unrenewed because their holder was idle.",
             c(&self.lapses),
         );
         metric(
@@ -274,10 +283,14 @@ mod tests {
         set(&m.head_block, 10);
         set(&m.cursor_block, 8);
         add(&m.renewals_mined, 3);
+        add(&m.lapse_decisions, 2);
+        add(&m.lapses, 1);
         assert!(get_path(addr, "/health").await.starts_with("HTTP/1.1 200"));
         let metrics = get_path(addr, "/metrics?x=1").await;
         assert!(metrics.starts_with("HTTP/1.1 200"), "{metrics}");
         assert!(metrics.contains("\nwbx_keeper_renewals_mined_total 3\n"), "{metrics}");
+        assert!(metrics.contains("\nwbx_keeper_lapse_decisions_total 2\n"), "{metrics}");
+        assert!(metrics.contains("\nwbx_keeper_lapses_total 1\n"), "{metrics}");
         assert!(metrics.contains("\nwbx_keeper_lag_blocks 2\n"), "{metrics}");
         assert!(metrics.contains("\nwbx_keeper_eth_balance 1.500000000\n"), "{metrics}");
         assert!(metrics.contains("# TYPE wbx_keeper_failures_total counter"), "{metrics}");

@@ -202,6 +202,7 @@ pub fn apply(state: &mut KeeperState, ev: &EventLog, at: u64, undoable: bool, to
                         granted_at: at,
                         revoked: false,
                         reported: false,
+                        expiry_counted: false,
                     };
                     state.set_grant(GrantKey::new(role, e.account), view, block, undoable);
                 }
@@ -260,6 +261,7 @@ fn renewed(
     if let Some(mut v) = state.grant(key).copied() {
         v.expires_at = expires_at;
         v.reported = false;
+        v.expiry_counted = false;
         state.set_grant(key, v, block, undoable);
     }
 }

@@ -54,9 +54,14 @@ pub struct GrantView {
     /// Revoked (or renounced).
     #[serde(default, skip_serializing_if = "is_false")]
     pub revoked: bool,
-    /// Its lapse (idle) or miss was reported for this expiry; cleared when the expiry moves.
+    /// The decision to let it lapse (idle), or its miss, was reported for this expiry; cleared when
+    /// the expiry moves.
     #[serde(default, skip_serializing_if = "is_false")]
     pub reported: bool,
+    /// This expiry, having passed unrenewed, was counted: as a lapse (idle) or as a miss. Cleared
+    /// when the expiry moves.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub expiry_counted: bool,
 }
 
 impl GrantView {
@@ -449,6 +454,7 @@ mod tests {
             granted_at: 0,
             revoked: false,
             reported: false,
+            expiry_counted: false,
         }
     }
 

@@ -95,6 +95,21 @@ pub struct PoolState {
     pub paused: bool,
 }
 
+/// A registered pool: it moves WBX without a Trader grant, because it checks the Trader grant of
+/// whoever triggers a payout. Only the top admin registers one, and only a pool of this token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolRegistration {
+    /// The pool.
+    pub pool: Address,
+    /// Whether it is the deployment record's pool.
+    pub deployment_pool: bool,
+    /// The top admin that registered it (from its latest `PoolRegistered` event).
+    pub registered_by: Option<Address>,
+    /// The block of that registration.
+    pub block: Option<u64>,
+}
+
 /// A quote for a swap at the current reserves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -517,9 +532,28 @@ impl Wbx {
     }
 
     /// Renews the Extended grants of `role` of `accounts` in one transaction, skipping those that
-    /// are no longer active. Keeper only.
+    /// are no longer active and those it would not extend (an account named twice is renewed
+    /// once). Keeper only. [`Wbx::renewed_in`] tells which were renewed.
     pub async fn renew_batch(&self, role: Role, accounts: &[Address]) -> Result<Sent> {
         self.send(self.token.renewBatch(role.id(), accounts.to_vec())).await
+    }
+
+    /// The accounts whose grants the mined transaction `sent` renewed, from its renewal events.
+    pub async fn renewed_in(&self, sent: &Sent) -> Result<Vec<Address>> {
+        use alloy::sol_types::SolEvent;
+        let receipt =
+            self.provider().get_transaction_receipt(sent.hash).await?.ok_or_else(|| {
+                Error::Other(format!("the node has no receipt for {}", sent.hash))
+            })?;
+        let mut renewed = Vec::new();
+        for log in receipt.inner.logs().iter().filter(|l| l.address() == self.deployment.token) {
+            if let Ok(e) = WebexToken::AccessRenewedBatch::decode_log(&log.inner) {
+                renewed.extend(e.data.accounts);
+            } else if let Ok(e) = WebexToken::AccessRenewed::decode_log(&log.inner) {
+                renewed.push(e.data.account);
+            }
+        }
+        Ok(renewed)
     }
 
     /// Signs a renewal of the signer's Standard grant of `role`, for anyone to relay before
@@ -622,9 +656,42 @@ impl Wbx {
         self.send(self.token.unpause()).await
     }
 
-    /// Registers or unregisters a pool. Admin only.
+    /// Registers or unregisters a pool. Top admin only, and only a pool of this token (a contract
+    /// whose `token()` is this token): anything else reverts `WbxInvalidPool`.
     pub async fn set_pool(&self, pool: Address, registered: bool) -> Result<Sent> {
         self.send(self.token.setPool(pool, registered)).await
+    }
+
+    /// Whether `account` is a registered pool.
+    pub async fn is_pool(&self, account: Address) -> Result<bool> {
+        Ok(self.token.isPool(account).call().await?)
+    }
+
+    /// The registered pools, as the token lists them (one call).
+    pub async fn pools(&self) -> Result<Vec<Address>> {
+        Ok(self.token.pools().call().await?)
+    }
+
+    /// The registered pools with who registered each and when, from the token's list and its
+    /// `PoolRegistered` events since deployment.
+    pub async fn registered_pools(&self) -> Result<Vec<PoolRegistration>> {
+        let pools = self.pools().await?;
+        let head = self.provider().get_block_number().await?;
+        let events = self
+            .token_events::<WebexToken::PoolRegistered>(self.deployment.deploy_block, head)
+            .await?;
+        Ok(pools
+            .into_iter()
+            .map(|pool| {
+                let last = events.iter().rev().find(|(e, _)| e.pool == pool && e.registered);
+                PoolRegistration {
+                    pool,
+                    deployment_pool: pool == self.deployment.pool,
+                    registered_by: last.map(|(e, _)| e.sender),
+                    block: last.and_then(|(_, l)| l.block_number),
+                }
+            })
+            .collect())
     }
 
     // ---- pool ----
@@ -683,7 +750,8 @@ impl Wbx {
         self.send(call).await
     }
 
-    /// Adds liquidity: up to `wbx` WBX and `eth` ETH at the current price (excess ETH comes back).
+    /// Adds liquidity: up to `wbx` WBX and `eth` ETH at the current price (excess ETH comes back),
+    /// the shares credited to the signer. Needs an active Trader grant.
     pub async fn add_liquidity(&self, wbx: Amount, eth: Amount, deadline: u64) -> Result<Sent> {
         let to = self.sender()?;
         let call = self
@@ -693,7 +761,8 @@ impl Wbx {
         self.send(call).await
     }
 
-    /// Burns `shares` liquidity shares for their part of both reserves.
+    /// Burns `shares` liquidity shares for their part of both reserves. Needs an active Trader
+    /// grant, as moving WBX does.
     pub async fn remove_liquidity(&self, shares: U256, deadline: u64) -> Result<Sent> {
         let to = self.sender()?;
         self.send(self.pool.removeLiquidity(

@@ -388,6 +388,11 @@ impl fmt::Display for Revert {
                     format_time(e.revokedAt.saturating_to()),
                     e.revokedBy
                 ),
+                T::AccessControlUnauthorizedAccount(e) if e.neededRole == B256::ZERO => write!(
+                    f,
+                    "{} is not the top admin: only the top admin may do this (registering pools, making admins and keepers); the role moves only by the delayed two-step transfer",
+                    e.account
+                ),
                 T::AccessControlUnauthorizedAccount(e) => write!(
                     f,
                     "{} does not hold the {} role: ask an admin to grant it",
@@ -417,6 +422,26 @@ impl fmt::Display for Revert {
                         ),
                     }
                 }
+                T::WbxInvalidGrantKind(e) => {
+                    match (Role::from_id(e.role), crate::names::GrantKind::from_index(e.kind)) {
+                        (_, None) => write!(
+                            f,
+                            "a grant needs a kind: standard (its holder renews it) or extended (the keeper renews it)"
+                        ),
+                        (Some(Role::Admin), Some(_)) => write!(
+                            f,
+                            "an admin grant is Standard only: its holder renews it by transaction or signature (`wbx access renew admin`), never a keeper; grant it without --kind extended"
+                        ),
+                        (_, Some(kind)) => {
+                            write!(f, "a {} grant cannot be {kind}", role_name(e.role))
+                        }
+                    }
+                }
+                T::WbxInvalidPool(e) => write!(
+                    f,
+                    "{} is not a pool of this token: it has no contract code, or its token() is not this WBX; only a pool deployed for this token can be registered, never a wallet",
+                    e.pool
+                ),
                 T::WbxNotTimedRole(e) => write!(
                     f,
                     "the {} role is not time-limited: it is managed with grantRole/revokeRole by the top admin",
@@ -623,6 +648,30 @@ mod tests {
         assert!(text.contains("trader grant"), "{text}");
         assert!(text.contains("2025-06-15"), "{text}");
         assert!(text.contains("ask an admin"), "{text}");
+    }
+
+    /// The reproductions of the least-privilege review fail with errors that say what to do.
+    #[test]
+    fn privilege_errors_read_plainly() {
+        let wallet = Address::repeat_byte(4);
+        let text =
+            Revert::decode(&WebexToken::WbxInvalidPool { pool: wallet }.abi_encode()).to_string();
+        assert!(text.starts_with(&format!("{wallet} is not a pool of this token")), "{text}");
+        assert!(text.contains("never a wallet"), "{text}");
+        let data = WebexToken::AccessControlUnauthorizedAccount {
+            account: wallet,
+            neededRole: B256::ZERO,
+        }
+        .abi_encode();
+        let text = Revert::decode(&data).to_string();
+        assert!(text.contains("is not the top admin"), "{text}");
+        assert!(text.contains("registering pools"), "{text}");
+        let data = WebexToken::WbxInvalidGrantKind { role: Role::Admin.id(), kind: 2 }.abi_encode();
+        let text = Revert::decode(&data).to_string();
+        assert!(text.starts_with("an admin grant is Standard only"), "{text}");
+        let data =
+            WebexToken::WbxInvalidGrantKind { role: Role::Trader.id(), kind: 0 }.abi_encode();
+        assert!(Revert::decode(&data).to_string().starts_with("a grant needs a kind"));
     }
 
     #[test]

@@ -37,7 +37,9 @@ pub mod signer;
 pub mod tx;
 
 pub use amount::{Amount, AmountError};
-pub use client::{Allocation, FeeOverride, PoolState, Quote, Sent, Side, SignedRenewal, Wbx};
+pub use client::{
+    Allocation, FeeOverride, PoolRegistration, PoolState, Quote, Sent, Side, SignedRenewal, Wbx,
+};
 pub use connection::{ConnectOptions, Connection, DEFAULT_RPC_URL};
 pub use deploy::{DeployConfig, DeployProgress, deploy, deploy_resumable};
 pub use deployment::{Deployment, DeploymentError};

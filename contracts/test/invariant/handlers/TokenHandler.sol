@@ -3,18 +3,25 @@ pragma solidity ^0.8.24;
 
 import {Test} from "../../utils/Test.sol";
 import {WebexToken} from "../../../src/WebexToken.sol";
+import {WbxPool} from "../../../src/WbxPool.sol";
+import {IWbxPool} from "../../../src/interfaces/IWbxPool.sol";
 import {IWebexToken} from "../../../src/interfaces/IWebexToken.sol";
 import {WbxRoles} from "../../../src/libraries/WbxRoles.sol";
 
 /// @notice Drives the token for the invariant tests: a fixed set of actors whose Trader grants are made,
-/// renewed, revoked and left to expire while they move tokens, and an admin who issues and allocates.
+/// renewed (by the keeper in batches that may name an account many times), revoked and left to expire while
+/// they move tokens; an admin who issues and allocates; Admin grants of both kinds asked for; and pool
+/// registrations of pools, foreign pools and wallets, by the top admin and by a timed admin.
 /// @dev The handler keeps its own model of every actor's grant (ghost grants), computed from the calls it
 /// made and the time it let pass, never read back from the token. Each move or renewal is then judged
 /// against that model, and every outcome the model forbids is counted in a ghost counter the invariants
 /// require to stay zero: a handler that asserted would only revert, which `fail_on_revert = false` ignores.
 contract TokenHandler is Test {
     bytes32 internal constant TRADER = WbxRoles.TRADER;
+    bytes32 internal constant ADMIN = WbxRoles.ADMIN;
     uint256 internal constant ACTORS = 5;
+    /// @dev The longest renewal batch, names repeated at random.
+    uint256 internal constant MAX_BATCH = 8;
     uint256 internal constant MAX_WARP = 20 minutes;
     uint256 internal constant MAX_ISSUE = 1e27;
     uint256 internal constant INITIAL_BALANCE = 1_000_000e18;
@@ -30,6 +37,12 @@ contract TokenHandler is Test {
     address public immutable topAdmin;
     address public immutable keeper;
     address[] public actors;
+    /// @notice What a registration may be asked for: the fixture's pool, a second pool of this token, a pool
+    /// of another token, and every actor's wallet. Only the first two are pools of this token.
+    address[] public candidates;
+    mapping(address candidate => bool) public isPoolOfToken;
+    /// @notice The model of the registered set, from the calls that succeeded.
+    mapping(address candidate => bool) public ghost_registered;
 
     /// @notice The handler's clock: every action starts by warping to it, so time only moves in `warp`.
     uint256 public currentTime;
@@ -62,6 +75,17 @@ contract TokenHandler is Test {
     mapping(bytes32 id => uint256 total) public ghost_paidTotal;
     /// @notice Second payments with an id already paid that the token accepted.
     uint256 public ghost_secondPayments;
+    /// @notice Grants a batch renewed more than once in one call (an account named many times).
+    uint256 public ghost_batchRenewedTwice;
+    /// @notice Extended Admin grants the token accepted, and Admin grants a keeper renewed.
+    uint256 public ghost_extendedAdminGrants;
+    uint256 public ghost_keeperAdminRenewals;
+    /// @notice Registrations (or unregistrations) that succeeded for what is not a pool of this token, or for a
+    /// caller that is not the top admin.
+    uint256 public ghost_badRegistrations;
+    /// @notice Moves by a candidate that succeeded although the model says it is not registered (candidates
+    /// hold no grant).
+    uint256 public ghost_unregisteredPoolMoves;
 
     modifier useTime() {
         vm.warp(currentTime);
@@ -75,6 +99,18 @@ contract TokenHandler is Test {
         keeper = keeper_;
         for (uint256 i; i < ACTORS; ++i) {
             actors.push(makeAddr(string.concat("actor", vm.toString(i))));
+        }
+        address second = address(new WbxPool(IWebexToken(address(token_)), 30));
+        WebexToken other = new WebexToken(1e18, topAdmin_, 1 days);
+        address foreign = address(new WbxPool(IWebexToken(address(other)), 30));
+        candidates.push(pool_);
+        candidates.push(second);
+        candidates.push(foreign);
+        isPoolOfToken[pool_] = true;
+        isPoolOfToken[second] = true;
+        ghost_registered[pool_] = token_.isPool(pool_);
+        for (uint256 i; i < ACTORS; ++i) {
+            candidates.push(actors[i]);
         }
         currentTime = block.timestamp;
         standardDuration = token_.standardDuration();
@@ -151,31 +187,35 @@ contract TokenHandler is Test {
         }
     }
 
-    function keeperRenewBatch(uint256 subsetSeed) external useTime {
-        // A non-empty subset of the actors, in their fixed order.
-        uint256 mask = bound(subsetSeed, 1, (1 << ACTORS) - 1);
-        address[] memory accounts = new address[](ACTORS);
-        uint256[] memory renewalsBefore = new uint256[](ACTORS);
-        uint256 n;
+    /// @notice A batch of 1 to `MAX_BATCH` names drawn from the actors with repeats, as a keeper's merged
+    /// or retried lists may have them: each grant must be renewed at most once.
+    function keeperRenewBatch(uint256 namesSeed, uint256 lengthSeed) external useTime {
+        uint256 n = bound(lengthSeed, 1, MAX_BATCH);
+        address[] memory accounts = new address[](n);
+        uint256[ACTORS] memory renewalsBefore;
         for (uint256 i; i < ACTORS; ++i) {
-            if (mask & (1 << i) == 0) continue;
-            accounts[n] = actors[i];
-            renewalsBefore[n] = token.grantOf(actors[i], TRADER).renewals;
-            ++n;
+            renewalsBefore[i] = token.grantOf(actors[i], TRADER).renewals;
         }
-        assembly ("memory-safe") {
-            mstore(accounts, n)
+        bool[ACTORS] memory named;
+        for (uint256 i; i < n; ++i) {
+            uint256 a = (namesSeed >> (8 * i)) % ACTORS;
+            accounts[i] = actors[a];
+            named[a] = true;
         }
 
         vm.prank(keeper);
         uint256 renewed = token.renewBatch(TRADER, accounts);
 
         uint256 counted;
-        for (uint256 i; i < n; ++i) {
-            address actor = accounts[i];
-            bool eligible = _isKeeperRenewable(actor);
-            IWebexToken.GrantInfo memory info = token.grantOf(actor, TRADER);
-            if (info.renewals != renewalsBefore[i]) {
+        for (uint256 a; a < ACTORS; ++a) {
+            if (!named[a]) continue;
+            address actor = actors[a];
+            // Eligible: active, Extended, and not already lasting until the batch's expiry (a renewal in the
+            // same second adds nothing, and a batch never shortens a grant).
+            bool eligible = _isKeeperRenewable(actor) && ghostGrant[actor].expiresAt < currentTime + extendedDuration;
+            uint256 delta = token.grantOf(actor, TRADER).renewals - renewalsBefore[a];
+            if (delta > 1) ++ghost_batchRenewedTwice;
+            if (delta != 0) {
                 ++counted;
                 if (!eligible) ++ghost_ineligibleBatchRenewals;
                 ghostGrant[actor].expiresAt = currentTime + extendedDuration;
@@ -184,6 +224,73 @@ contract TokenHandler is Test {
             }
         }
         if (counted != renewed) ++ghost_batchCountMismatches;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              ADMIN GRANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The top admin grants an actor the Admin role, Standard or (refused) Extended.
+    function grantAdmin(uint256 actorSeed, bool extended) external useTime {
+        IWebexToken.GrantKind kind = extended ? IWebexToken.GrantKind.Extended : IWebexToken.GrantKind.Standard;
+        vm.prank(topAdmin);
+        try token.grantAccess(_actor(actorSeed), ADMIN, kind) {
+            if (extended) ++ghost_extendedAdminGrants;
+        } catch {
+            if (!extended) ++ghost_authorisedRefusals;
+        }
+    }
+
+    /// @notice The keeper tries to keep an actor's Admin grant alive, alone and in a batch.
+    function keeperRenewAdmin(uint256 actorSeed) external useTime {
+        address actor = _actor(actorSeed);
+        vm.prank(keeper);
+        try token.renewFor(actor, ADMIN) {
+            ++ghost_keeperAdminRenewals;
+        } catch {}
+        address[] memory accounts = new address[](1);
+        accounts[0] = actor;
+        vm.prank(keeper);
+        ghost_keeperAdminRenewals += token.renewBatch(ADMIN, accounts);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  POOLS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Registers or unregisters a candidate, as the top admin or (`byTimedAdmin`) as an actor that holds
+    /// an active Admin grant: only the top admin, and only for a pool of this token, may succeed.
+    function setPool(uint256 candidateSeed, bool registered, bool byTimedAdmin) external useTime {
+        address candidate = candidates[candidateSeed % candidates.length];
+        address caller = topAdmin;
+        if (byTimedAdmin) {
+            caller = _actor(candidateSeed >> 8);
+            vm.prank(topAdmin);
+            token.grantAccess(caller, ADMIN, IWebexToken.GrantKind.Standard);
+        }
+        bool allowed = !byTimedAdmin && (registered ? isPoolOfToken[candidate] : true)
+            && ghost_registered[candidate] != registered;
+        vm.prank(caller);
+        try token.setPool(candidate, registered) {
+            if (!allowed) ++ghost_badRegistrations;
+            ghost_registered[candidate] = registered;
+        } catch {
+            if (allowed) ++ghost_authorisedRefusals;
+        }
+    }
+
+    /// @notice A candidate moves WBX it holds: only a registered pool may (candidates hold no Trader grant of
+    /// their own, except actors, which are left out here).
+    function poolTransfer(uint256 candidateSeed, uint256 toSeed, uint256 amount) external useTime {
+        address candidate = candidates[candidateSeed % 3];
+        uint256 balance = token.balanceOf(candidate);
+        amount = bound(amount, 0, balance);
+        vm.prank(candidate);
+        try token.transfer(_recipient(toSeed), amount) {
+            if (!ghost_registered[candidate]) ++ghost_unregisteredPoolMoves;
+        } catch {
+            if (ghost_registered[candidate]) ++ghost_authorisedRefusals;
+        }
     }
 
     function setDurations(uint256 standard, uint256 extended) external useTime {
@@ -339,6 +446,10 @@ contract TokenHandler is Test {
 
     function actorCount() external pure returns (uint256) {
         return ACTORS;
+    }
+
+    function candidateCount() external view returns (uint256) {
+        return candidates.length;
     }
 
     /// @notice Whether the model says `actor`'s Trader grant authorises now.

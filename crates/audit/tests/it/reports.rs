@@ -1,7 +1,7 @@
 //! Every report against what the history did: exact amounts, who, when.
 
 use crate::support::{history, sync};
-use alloy::primitives::Address;
+use alloy::primitives::{Address, U256};
 use wbx_audit::{
     anomalies::{AnomalyKind, AnomalyOptions, anomalies},
     reports::{self, At, MovementKind, TxFilter, role_id},
@@ -138,6 +138,27 @@ async fn every_report_matches_the_history() {
     );
     let only = reports::access(&db, Some(address(who::AUDITOR)), Some(Role::Auditor.id())).unwrap();
     assert_eq!(only.timelines.len(), 1);
+    // Pool registrations are access too: the deployment's pool, registered by the deployer, and the
+    // second pool, registered and unregistered by the top admin.
+    let pools = reports::access(&db, None, Some(role_id("pool").unwrap())).unwrap();
+    let pool = f.admin.deployment().pool;
+    let of_pool = |a: Address| pools.timelines.iter().find(|t| t.account == a).unwrap().clone();
+    let main = of_pool(pool);
+    assert_eq!((main.role.as_str(), main.status), ("pool", "registered"));
+    assert_eq!(
+        main.entries.iter().map(|e| (e.event, e.by)).collect::<Vec<_>>(),
+        [("registered", Some(admin))]
+    );
+    let second = of_pool(h.second_pool);
+    assert_eq!(second.status, "unregistered");
+    assert_eq!(
+        second.entries.iter().map(|e| (e.event, e.by, e.block)).collect::<Vec<_>>(),
+        [
+            ("registered", Some(admin), Some(h.register.block)),
+            ("unregistered", Some(admin), Some(h.unregister.block))
+        ]
+    );
+    assert_eq!(pools.timelines.len(), 2);
 
     // Who held a role at a moment: the expiry second itself no longer counts.
     let traders = |at| {
@@ -171,6 +192,21 @@ async fn every_report_matches_the_history() {
         reports::who(&db, Role::Keeper.id(), At::Block(head), None).unwrap().holders.is_empty()
     );
     assert!(reports::who(&db, Role::Keeper.id(), At::Block(head + 1), None).is_err());
+    // Which pools were registered at a moment.
+    let pools_at = |b| {
+        let mut v: Vec<Address> = reports::who(&db, role_id("pool").unwrap(), At::Block(b), None)
+            .unwrap()
+            .holders
+            .iter()
+            .map(|h| h.account)
+            .collect();
+        v.sort();
+        v
+    };
+    let mut two = vec![pool, h.second_pool];
+    two.sort();
+    assert_eq!(pools_at(h.register.block), two);
+    assert_eq!(pools_at(h.unregister.block), [pool]);
 
     // Anomalies.
     let opts = AnomalyOptions {
@@ -197,4 +233,56 @@ async fn every_report_matches_the_history() {
     let large = of(AnomalyKind::LargeTransfer);
     assert!(!large.is_empty());
     assert!(!large.iter().any(|a| a.block == Some(h.transfer.block)));
+    // Every pool registration, the deployment's included, by whom.
+    let registrations = of(AnomalyKind::PoolRegistration);
+    let got: Vec<_> = registrations.iter().map(|a| (a.account, a.block)).collect();
+    assert_eq!(got.len(), 3, "{list:#?}");
+    assert_eq!(got[0].0, Some(pool));
+    assert_eq!(
+        got[1..],
+        [
+            (Some(h.second_pool), Some(h.register.block)),
+            (Some(h.second_pool), Some(h.unregister.block))
+        ]
+    );
+    assert_eq!(
+        registrations[1].detail,
+        format!(
+            "pool {} registered by {admin}: it moves WBX without a Trader grant",
+            h.second_pool
+        )
+    );
+    assert!(registrations[2].detail.contains("unregistered by"), "{}", registrations[2].detail);
+    // Every fee change, with both fees.
+    let fees = of(AnomalyKind::FeeChange);
+    assert_eq!(fees.len(), 1, "{list:#?}");
+    assert_eq!(
+        (fees[0].block, fees[0].detail.as_str()),
+        (
+            Some(h.fee.block),
+            format!("pool fee 0.30% -> 0.25% by {}", address(who::DEVELOPER)).as_str()
+        )
+    );
+    // Issuance at or above the threshold: the deployment's 1e9 WBX by default, not the 1,000 WBX.
+    let issued = of(AnomalyKind::LargeIssuance);
+    assert_eq!(issued.len(), 1, "{list:#?}");
+    assert_eq!(issued[0].detail, format!("1000000000 WBX of new supply issued by {admin}"));
+    let low = AnomalyOptions { large_issuance: Amount::whole(1000).raw(), ..opts };
+    let issued: Vec<_> = anomalies(&db, &low)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.kind == AnomalyKind::LargeIssuance)
+        .map(|a| a.block)
+        .collect();
+    assert_eq!(issued.len(), 2);
+    assert_eq!(issued[1], Some(h.issue.block));
+    let high = AnomalyOptions { large_issuance: Amount::whole(1000).raw() + U256::from(1), ..low };
+    assert_eq!(
+        anomalies(&db, &high)
+            .unwrap()
+            .iter()
+            .filter(|a| a.kind == AnomalyKind::LargeIssuance)
+            .count(),
+        1
+    );
 }

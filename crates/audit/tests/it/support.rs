@@ -25,6 +25,14 @@ pub(crate) struct History {
     pub(crate) issue: Sent,
     /// The trader's last transfer before the grant lapses.
     pub(crate) last_transfer: Sent,
+    /// The developer's fee change (0.30% to 0.25%).
+    pub(crate) fee: Sent,
+    /// A second pool of the token, registered and then unregistered by the top admin.
+    pub(crate) second_pool: alloy::primitives::Address,
+    /// Its registration.
+    pub(crate) register: Sent,
+    /// Its unregistration.
+    pub(crate) unregister: Sent,
     /// Chain time of each of those blocks.
     pub(crate) times: std::collections::BTreeMap<u64, u64>,
 }
@@ -35,8 +43,9 @@ async fn time_of(wbx: &Wbx, block: u64) -> u64 {
 
 /// Every event type: transfers, approvals, issuance, allocations (single and batch), grants,
 /// renewals (own, keeper, batch), a revocation, pauses of token and pool, fee and duration
-/// changes, swaps both ways, liquidity in and out, a top-admin transfer scheduled, a keeper role
-/// revoked, and a Standard grant that lapses while its holder is active.
+/// changes, swaps both ways, liquidity in and out, a second pool registered and unregistered, a
+/// top-admin transfer scheduled, a keeper role revoked, and a Standard grant that lapses while its
+/// holder is active.
 pub(crate) async fn history(f: &Fixture) -> History {
     let admin = &f.admin;
     let trader = f.as_account(who::TRADER).await;
@@ -54,7 +63,7 @@ pub(crate) async fn history(f: &Fixture) -> History {
     ext.add_liquidity(Amount::whole(100), Amount::whole(1), far).await.unwrap();
     let shares = ext.shares_of(address(who::TRADER_EXT)).await.unwrap();
     ext.remove_liquidity(shares / alloy::primitives::U256::from(2), far).await.unwrap();
-    dev.set_pool_fee(25).await.unwrap();
+    let fee = dev.set_pool_fee(25).await.unwrap();
     dev.set_pool_paused(true).await.unwrap();
     dev.set_pool_paused(false).await.unwrap();
     admin.pause().await.unwrap();
@@ -64,11 +73,20 @@ pub(crate) async fn history(f: &Fixture) -> History {
         admin.allocate(Bucket::MarketingPartnerships, stranger, Amount::whole(250)).await.unwrap();
     admin.set_grant_durations(30 * 60, 60 * 60).await.unwrap();
     let renew_for = keeper.renew_for(address(who::TRADER_EXT), Role::Trader).await.unwrap();
+    // A batch renews only a grant it extends: not in the very second of the renewal above.
+    f.advance(60).await;
     let renew_batch = keeper
         .renew_batch(Role::Trader, &[address(who::TRADER_EXT), address(who::TRADER)])
         .await
         .unwrap();
     let revoke = admin.revoke(address(who::AUDITOR), Role::Auditor).await.unwrap();
+    let second_pool =
+        *wbx_contracts::WbxPool::deploy(admin.provider().clone(), admin.deployment().token, 30)
+            .await
+            .unwrap()
+            .address();
+    let register = admin.set_pool(second_pool, true).await.unwrap();
+    let unregister = admin.set_pool(second_pool, false).await.unwrap();
     // Scheduled top-admin transfer (an admin change).
     admin.send(admin.token().beginDefaultAdminTransfer(stranger)).await.unwrap();
 
@@ -93,6 +111,7 @@ pub(crate) async fn history(f: &Fixture) -> History {
         &allocation,
         &issue,
         &last_transfer,
+        &register,
     ] {
         times.insert(s.block, time_of(admin, s.block).await);
     }
@@ -105,6 +124,10 @@ pub(crate) async fn history(f: &Fixture) -> History {
         allocation,
         issue,
         last_transfer,
+        fee,
+        second_pool,
+        register,
+        unregister,
         times,
     }
 }

@@ -9,7 +9,55 @@ use crate::{
 use alloy::primitives::Address;
 use clap::{Args, Subcommand};
 use std::{path::PathBuf, time::Duration};
-use wbx_sdk::{Grant, GrantKind, GrantStatus, Role, SignedRenewal};
+use wbx_sdk::{Grant, GrantKind, GrantStatus, PoolRegistration, Role, SignedRenewal};
+
+/// What `access list --role` takes: a role, or `pool` for the registered pools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListRole {
+    /// The holders of a role.
+    Role(Role),
+    /// The registered pools.
+    Pool,
+}
+
+impl std::str::FromStr for ListRole {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("pool") || s.trim().eq_ignore_ascii_case("pools") {
+            return Ok(Self::Pool);
+        }
+        s.parse::<Role>().map(Self::Role).map_err(|e| format!("{e}, or pool"))
+    }
+}
+
+/// Rows of the registered-pools table.
+pub(crate) fn pool_rows(pools: &[PoolRegistration]) -> String {
+    let rows = pools
+        .iter()
+        .map(|p| {
+            vec![
+                p.pool.to_string(),
+                if p.deployment_pool { "this deployment's".into() } else { "another".into() },
+                p.registered_by.map_or_else(|| "-".into(), |a| a.to_string()),
+                p.block.map_or_else(|| "-".into(), |b| b.to_string()),
+            ]
+        })
+        .collect();
+    table(&["pool", "which", "registered by", "block"], rows, &[3])
+}
+
+/// A registered pool as an entry of `access list --json`, beside the grants: role `pool`.
+fn pool_entry(p: &PoolRegistration) -> serde_json::Value {
+    serde_json::json!({
+        "account": p.pool,
+        "role": "pool",
+        "status": "registered",
+        "deploymentPool": p.deployment_pool,
+        "registeredBy": p.registered_by,
+        "block": p.block,
+    })
+}
 
 /// Rows of a grants table at chain time `now`.
 pub(crate) fn grant_rows(grants: &[Grant], now: u64) -> String {
@@ -105,13 +153,14 @@ pub(crate) enum AccessCommand {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Who holds an active grant of each role (or of --role), with kind and time left.
+    /// Who holds an active grant of each role (or of --role), with kind and time left, and the
+    /// registered pools (which move WBX without a Trader grant).
     ///
-    /// Example: `wbx access list --role trader`
+    /// Example: `wbx access list --role trader`, `wbx access list --role pool`
     List {
-        /// Only this role.
+        /// Only this role (admin, trader, auditor, developer, keeper), or pool: the registered pools.
         #[arg(long)]
-        role: Option<Role>,
+        role: Option<ListRole>,
         #[command(flatten)]
         read: ChainArgs,
     },
@@ -191,14 +240,42 @@ impl AccessCommand {
             }
             Self::List { role, read } => {
                 let wbx = read.reader().await?;
-                let roles: Vec<Role> = role.map(|r| vec![r]).unwrap_or_else(|| Role::ALL.to_vec());
+                let roles: Vec<Role> = match role {
+                    None => Role::ALL.to_vec(),
+                    Some(ListRole::Role(r)) => vec![r],
+                    Some(ListRole::Pool) => Vec::new(),
+                };
                 let mut all = Vec::new();
                 for r in roles {
                     all.extend(wbx.holders(r).await?);
                 }
+                let pools = match role {
+                    None | Some(ListRole::Pool) => wbx.registered_pools().await?,
+                    Some(ListRole::Role(_)) => Vec::new(),
+                };
                 let now = wbx.now().await?;
-                out.emit(&all, || {
-                    if all.is_empty() { "no active grants".into() } else { grant_rows(&all, now) }
+                let mut json: Vec<serde_json::Value> =
+                    all.iter().map(|g| serde_json::to_value(g).expect("serialisable")).collect();
+                json.extend(pools.iter().map(pool_entry));
+                out.emit(&json, || {
+                    let mut s = String::new();
+                    if role != Some(ListRole::Pool) {
+                        s = if all.is_empty() {
+                            "no active grants".into()
+                        } else {
+                            grant_rows(&all, now)
+                        };
+                    }
+                    if role.is_none() || role == Some(ListRole::Pool) {
+                        if !s.is_empty() {
+                            s.push_str("\n\n");
+                        }
+                        s.push_str(
+                            "registered pools (move WBX without a Trader grant, for callers that hold one; the top admin registers them)\n",
+                        );
+                        s.push_str(&if pools.is_empty() { "none".into() } else { pool_rows(&pools) });
+                    }
+                    s
                 });
             }
             Self::Show { holder: account, read } => {
@@ -228,14 +305,20 @@ impl AccessCommand {
                 let s = if let [one] = holders.as_slice() {
                     wbx.renew_for(*one, role).await?
                 } else {
-                    // The batch skips grants that are no longer active Extended ones.
+                    // The batch skips grants that are no longer active Extended ones, and those it
+                    // would not extend (an account named twice is renewed once): say what it did.
                     wbx.renew_batch(role, &holders).await?
                 };
-                sent(
-                    out,
-                    &format!("renewed the Extended {role} grants of {} account(s)", holders.len()),
-                    &s,
-                );
+                let renewed = wbx.renewed_in(&s).await?.len();
+                let skipped = holders.len() - renewed.min(holders.len());
+                let what = if skipped == 0 {
+                    format!("renewed the Extended {role} grants of {renewed} account(s)")
+                } else {
+                    format!(
+                        "renewed the Extended {role} grants of {renewed} account(s); {skipped} skipped (not an active Extended grant, named twice, or already renewed this second)"
+                    )
+                };
+                sent(out, &what, &s);
             }
             Self::SignRenewal { role, valid_for, out: file, tx } => {
                 if let Some(path) = &file {

@@ -10,7 +10,7 @@ use alloy::primitives::Address;
 use clap::Subcommand;
 use std::time::Duration;
 
-/// Admin switches (an active Admin grant, or the top admin).
+/// Admin switches (an active Admin grant, or the top admin; pools: the top admin only).
 #[derive(Debug, Subcommand)]
 pub(crate) enum AdminCommand {
     /// Stop every token movement.
@@ -40,9 +40,10 @@ pub(crate) enum AdminCommand {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Register a swap pool (it may then move WBX without a Trader grant).
+    /// Register a pool of this token: it then moves WBX without a Trader grant (each of its payouts
+    /// checks its caller's). The top admin only; a wallet or another token's pool is refused.
     ///
-    /// Example: `wbx admin register-pool 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 --account admin`
+    /// Example: `wbx admin register-pool 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 --account top-admin`
     RegisterPool {
         /// The pool.
         #[arg(value_parser = address, value_name = "POOL")]
@@ -50,9 +51,9 @@ pub(crate) enum AdminCommand {
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Unregister a swap pool (its WBX payouts stop at once).
+    /// Unregister a pool (its WBX payouts stop at once). The top admin only.
     ///
-    /// Example: `wbx admin unregister-pool 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 --account admin`
+    /// Example: `wbx admin unregister-pool 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512 --account top-admin`
     UnregisterPool {
         /// The pool.
         #[arg(value_parser = address, value_name = "POOL")]

@@ -143,6 +143,9 @@ pub(crate) struct AnomalyArgs {
     /// A transfer of at least this many WBX is large.
     #[arg(long, default_value = "100000", value_parser = amount, value_name = "WBX")]
     large_transfer: Amount,
+    /// An issuance of at least this many WBX of new supply is large.
+    #[arg(long, default_value = "1000000", value_parser = amount, value_name = "WBX")]
+    large_issuance: Amount,
     /// This many grants ...
     #[arg(long, default_value_t = 10, value_name = "N")]
     burst_count: usize,
@@ -161,6 +164,7 @@ impl AnomalyArgs {
     pub(crate) fn options(&self) -> AnomalyOptions {
         AnomalyOptions {
             large_transfer: self.large_transfer.raw(),
+            large_issuance: self.large_issuance.raw(),
             burst_count: self.burst_count,
             burst_window: self.burst_window.as_secs(),
             late_renewal: self.late_within.as_secs(),
@@ -180,14 +184,16 @@ pub(crate) enum AuditCommand {
     ///
     /// Example: `wbx audit transactions --account 0x7099…79C8 --min-amount 100 --format csv`
     Transactions(TransactionsArgs),
-    /// The access timeline per account and role: granted, renewed, revoked, expired, by whom.
+    /// The access timeline per account and role: granted, renewed, revoked, expired, by whom; and
+    /// each pool registration (role `pool`: registered, unregistered, by which top admin).
     ///
     /// Example: `wbx audit access --role trader`
     Access {
         /// Only this account.
         #[arg(long, value_parser = address, value_name = "ADDRESS")]
         account: Option<Address>,
-        /// Only this role (admin, trader, auditor, developer, keeper, top-admin).
+        /// Only this role (admin, trader, auditor, developer, keeper, top-admin, or pool: the pool
+        /// registrations).
         #[arg(long, value_name = "ROLE")]
         role: Option<String>,
         #[command(flatten)]
@@ -198,7 +204,7 @@ pub(crate) enum AuditCommand {
     /// Example: `wbx audit who trader --at 2026-11-24T10:00:00Z` (or `--at 1795000000`, or
     /// `--at block:120`)
     Who {
-        /// admin, trader, auditor, developer, keeper or top-admin.
+        /// admin, trader, auditor, developer, keeper, top-admin, or pool (registered pools).
         role: String,
         /// RFC 3339 time, unix seconds, or block:N.
         #[arg(long, value_name = "TIME")]
@@ -221,9 +227,10 @@ pub(crate) enum AuditCommand {
         #[command(flatten)]
         index: IndexArgs,
     },
-    /// Large transfers, grant bursts, admin changes, pauses, late renewals, lapses of active holders.
+    /// Large transfers and issuances, grant bursts, admin changes, every pool registration and fee
+    /// change, pauses, late renewals, lapses of active holders.
     ///
-    /// Example: `wbx audit anomalies --large-transfer 50000`
+    /// Example: `wbx audit anomalies --large-transfer 50000 --large-issuance 5000000`
     Anomalies {
         #[command(flatten)]
         thresholds: AnomalyArgs,

@@ -2,19 +2,20 @@
 
 use crate::{
     args::{ChainArgs, amount, duration, max_fee, nonzero_duration},
-    error::{CliError, Result, code},
+    error::{BadValue, CliError, Result, code},
     output::{Out, short_duration},
 };
 use clap::Args;
 use std::{fmt::Write as _, net::SocketAddr, path::PathBuf, time::Duration};
-use wbx_keeper::{Keeper, KeeperConfig, Report};
-use wbx_sdk::Amount;
+use wbx_keeper::{IdleRule, Keeper, KeeperConfig, Report};
+use wbx_sdk::{Amount, Role};
 
 /// Renew Extended grants before they expire: a daemon until SIGINT/SIGTERM, or one pass.
 ///
 /// The keeper builds its view of the grants from the token's events, renews each active Extended
 /// grant whose time left falls below --margin in batches (`renewBatch`), and lets a grant lapse
-/// when its holder has not acted on chain for --idle. Its cursor and the renewals in flight are
+/// when its holder has not acted on chain for the --idle window of its role (by default 2h for
+/// trader, developer and admin; never for auditor, whose work is off chain). Its cursor and the renewals in flight are
 /// saved in --state, so a restart resumes without rescanning or renewing twice. It serves
 /// /health and Prometheus /metrics on --metrics-addr. Logs go to stderr: warnings by default,
 /// every renewal with RUST_LOG=info.
@@ -35,9 +36,11 @@ pub(crate) struct KeeperArgs {
     /// Renew when less than this is left (default: a quarter of the Extended duration, 15m for 1h).
     #[arg(long, value_parser = duration)]
     margin: Option<Duration>,
-    /// Let a grant lapse when its holder has not acted on chain for this long (0s: never).
-    #[arg(long, default_value = "2h", value_parser = duration)]
-    idle: Duration,
+    /// Let a grant lapse when its holder has not acted on chain for this long: `2h` for every role
+    /// with on-chain use (trader, developer, admin), `ROLE=DURATION` for one role (`auditor=8h` opts
+    /// auditors in), `0s` for none. Repeat it; a role's own value wins. Default: 2h, auditors never.
+    #[arg(long, value_parser = idle_arg, value_name = "[ROLE=]DURATION")]
+    idle: Vec<IdleArg>,
     /// Grants per renewal transaction.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1000))]
     batch_size: u64,
@@ -67,6 +70,49 @@ pub(crate) struct KeeperArgs {
     chain: ChainArgs,
 }
 
+/// One `--idle` value: a window for one role, or for every role with on-chain use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct IdleArg {
+    role: Option<Role>,
+    window: Duration,
+}
+
+fn idle_arg(s: &str) -> std::result::Result<IdleArg, BadValue> {
+    let (role, window) = match s.split_once('=') {
+        Some((role, window)) => {
+            let role =
+                role.parse::<Role>().map_err(|e| BadValue::new("unknown-name", e.to_string()))?;
+            (Some(role), window)
+        }
+        None => (None, s),
+    };
+    if role == Some(Role::Keeper) {
+        return Err(BadValue::new(
+            code::BAD_INPUT,
+            "the keeper role is permanent: it has no grant to lapse",
+        ));
+    }
+    Ok(IdleArg { role, window: duration(window)? })
+}
+
+/// The idle rule the `--idle` values give: the default (2h for the roles with on-chain use, none
+/// for the auditor) when none is given; else bare windows for the roles with on-chain use, then
+/// each `ROLE=DURATION` for its role, whatever the order.
+fn idle_rule(args: &[IdleArg]) -> IdleRule {
+    if args.is_empty() {
+        return IdleRule::default();
+    }
+    let window = |a: &IdleArg| (!a.window.is_zero()).then_some(a.window.as_secs());
+    let base = args.iter().rev().find(|a| a.role.is_none()).map(window);
+    let rule = match base {
+        Some(w) => IdleRule::on_chain_roles(w),
+        None => IdleRule::default(),
+    };
+    args.iter()
+        .filter_map(|a| a.role.map(|r| (r, window(a))))
+        .fold(rule, |r, (role, w)| r.with(role, w))
+}
+
 fn keeper_error(e: wbx_keeper::Error) -> CliError {
     use wbx_keeper::Error as E;
     match e {
@@ -90,7 +136,7 @@ impl KeeperArgs {
         crate::args::file_or_nothing(&state, "the keeper state", code::BAD_FILE)?;
         let mut cfg = KeeperConfig::new(state);
         cfg.margin = self.margin;
-        cfg.idle = (!self.idle.is_zero()).then_some(self.idle);
+        cfg.idle = idle_rule(&self.idle);
         cfg.batch_size = self.batch_size as usize;
         cfg.poll = self.poll;
         cfg.confirmations = self.confirmations;
@@ -163,7 +209,17 @@ fn human(r: &Report) -> String {
     for l in &r.lapsing {
         let _ = writeln!(
             s,
-            "letting {} of {} lapse at {}: its holder has been idle for {}",
+            "letting {} of {} lapse at {}: its holder has been idle for {} (renewed after all if it acts before then)",
+            l.grant.role,
+            l.grant.account,
+            wbx_sdk::error::format_time(l.grant.expires_at),
+            short_duration(l.idle_for)
+        );
+    }
+    for l in &r.lapsed {
+        let _ = writeln!(
+            s,
+            "lapsed: {} of {} expired at {} unrenewed, its holder idle for {}",
             l.grant.role,
             l.grant.account,
             wbx_sdk::error::format_time(l.grant.expires_at),
@@ -182,7 +238,11 @@ fn human(r: &Report) -> String {
     for f in &r.failures {
         let _ = writeln!(s, "failed: {f}");
     }
-    if r.renewed.is_empty() && r.would_renew.is_empty() && r.lapsing.is_empty() {
+    if r.renewed.is_empty()
+        && r.would_renew.is_empty()
+        && r.lapsing.is_empty()
+        && r.lapsed.is_empty()
+    {
         let _ = writeln!(s, "nothing due (margin {})", short_duration(r.margin));
     }
     let _ = writeln!(
@@ -192,4 +252,38 @@ fn human(r: &Report) -> String {
         if r.low_balance { " (low: fund the keeper)" } else { "" }
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(args: &[&str]) -> IdleRule {
+        let args: Vec<IdleArg> = args.iter().map(|a| idle_arg(a).unwrap()).collect();
+        idle_rule(&args)
+    }
+
+    #[test]
+    fn idle_flags_give_a_rule_per_role() {
+        const H: u64 = 3600;
+        // Default: 2h for the roles with on-chain use, none for auditors.
+        let d = rule(&[]);
+        assert_eq!(
+            (d.trader, d.developer, d.admin, d.auditor),
+            (Some(2 * H), Some(2 * H), Some(2 * H), None)
+        );
+        // A bare window is for the on-chain roles only; 0s turns them off.
+        let r = rule(&["30m"]);
+        assert_eq!((r.trader, r.developer, r.auditor), (Some(1800), Some(1800), None));
+        assert_eq!(rule(&["0s"]), IdleRule::NONE);
+        // A role's own window wins, whatever the order; auditors are opted in by name.
+        let r = rule(&["auditor=8h", "1h", "developer=0s"]);
+        assert_eq!((r.trader, r.developer, r.auditor), (Some(H), None, Some(8 * H)));
+        let r = rule(&["auditor=8h"]);
+        assert_eq!((r.trader, r.auditor), (Some(2 * H), Some(8 * H)));
+        // Bad values say what is wrong.
+        assert!(idle_arg("keeper=1h").unwrap_err().message.contains("permanent"));
+        assert!(idle_arg("tradr=1h").unwrap_err().message.contains("unknown role"));
+        assert!(idle_arg("trader=soon").is_err());
+    }
 }

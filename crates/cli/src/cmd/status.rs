@@ -9,7 +9,8 @@ use crate::{
 use clap::Args;
 use wbx_sdk::Wbx;
 
-/// Show chain, addresses, contract version, supply, the bucket table, the pool, and your grants.
+/// Show chain, addresses, contract version, supply, the bucket table, the pool, the registered
+/// pools, and your grants.
 ///
 /// Example: `wbx status --dev-account 1`
 #[derive(Debug, Args)]
@@ -22,13 +23,14 @@ impl StatusArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
         let wbx = self.read.reader().await?;
         let d = wbx.deployment().clone();
-        let (version, supply, paused, buckets, pool, now) = tokio::try_join!(
+        let (version, supply, paused, buckets, pool, now, pools) = tokio::try_join!(
             wbx.version(),
             wbx.total_supply(),
             wbx.is_paused(),
             wbx.buckets(),
             wbx.pool_state(),
-            wbx.now()
+            wbx.now(),
+            wbx.pools()
         )?;
         let me = wbx.connection().sender();
         let grants = match me {
@@ -47,6 +49,7 @@ impl StatusArgs {
             "paused": paused,
             "buckets": buckets,
             "poolState": pool,
+            "registeredPools": pools,
             "account": me,
             "grants": grants,
         });
@@ -76,6 +79,18 @@ impl StatusArgs {
                 pool.fee_bps % 100,
                 if pool.paused { " (PAUSED)" } else { "" },
             );
+            // A registered pool moves WBX without a Trader grant: every one is listed.
+            let listed: Vec<String> = pools
+                .iter()
+                .map(|p| {
+                    if *p == d.pool { format!("{p} (this deployment's)") } else { p.to_string() }
+                })
+                .collect();
+            s.push_str(&format!(
+                "registered pools ({}): {}\n",
+                pools.len(),
+                if listed.is_empty() { "none".into() } else { listed.join(", ") }
+            ));
             if let Some(a) = me {
                 s.push_str(&format!("\ngrants of {a}\n"));
                 if grants.is_empty() {

@@ -85,8 +85,62 @@ async fn register_and_unregister_pools() {
     // Again: already registered, said plainly.
     cli.by(who::ADMIN, &["admin", "register-pool", &pool.to_string()])
         .fails(FAILURE, &[&format!("pool {pool} is already registered")]);
-    let other = fresh();
-    cli.by(who::TRADER, &["admin", "register-pool", &other.to_string()])
-        .fails(FAILURE, &["does not hold the admin role"]);
-    assert!(!is_pool(&cli, other).await);
+}
+
+/// The review's reproduction: a timed Admin registering a Developer's wallet as a pool. Refused for
+/// the Admin (top admin only), and for the top admin too (a wallet is no pool), before anything is
+/// sent; the wallet never moves WBX.
+#[tokio::test]
+async fn only_the_top_admin_registers_and_only_pools_of_this_token() {
+    let cli = Cli::new().await;
+    let (timed_admin, dev) = (address(who::STRANGER), address(who::DEVELOPER));
+    cli.by(who::ADMIN, &["access", "grant", &timed_admin.to_string(), "admin"]).ok();
+    let nonce = cli.nonce(timed_admin).await;
+    cli.by(who::STRANGER, &["admin", "register-pool", &dev.to_string()])
+        .fails(FAILURE, &[&format!("{timed_admin} is not the top admin")]);
+    cli.by(who::STRANGER, &["admin", "unregister-pool", &cli.sdk().deployment().pool.to_string()])
+        .fails(FAILURE, &["is not the top admin"]);
+    assert_eq!(cli.nonce(timed_admin).await, nonce);
+
+    let top = address(who::ADMIN);
+    let nonce = cli.nonce(top).await;
+    cli.by(who::ADMIN, &["admin", "register-pool", &dev.to_string()])
+        .fails(FAILURE, &[&format!("{dev} is not a pool of this token"), "never a wallet"]);
+    // The token itself is a contract, but no pool of itself.
+    let token = cli.sdk().deployment().token;
+    cli.by(who::ADMIN, &["admin", "register-pool", &token.to_string()])
+        .fails(FAILURE, &[&format!("{token} is not a pool of this token")]);
+    assert_eq!(cli.nonce(top).await, nonce);
+    assert!(!is_pool(&cli, dev).await);
+
+    // A second pool of this token is accepted, and listed by status and access list.
+    let second = *wbx_sdk::contracts::WbxPool::deploy(cli.sdk().provider().clone(), token, 30)
+        .await
+        .unwrap()
+        .address();
+    cli.by(who::ADMIN, &["admin", "register-pool", &second.to_string()]).ok();
+    let pool = cli.sdk().deployment().pool;
+    cli.run(&["status"]).ok().says(&[
+        "registered pools (2): ",
+        &format!("{pool} (this deployment's)"),
+        &second.to_string(),
+    ]);
+    let status = cli.run(&["status", "--json"]).ok().json();
+    assert_eq!(status["registeredPools"].as_array().unwrap().len(), 2);
+    let listed = cli.run(&["access", "list", "--role", "pool", "--json"]).ok().json();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    for entry in listed {
+        assert_eq!(entry["role"], "pool");
+        assert_eq!(entry["registeredBy"], serde_json::json!(top));
+    }
+    cli.run(&["access", "list"]).ok().says(&[
+        "registered pools (move WBX without a Trader grant",
+        &pool.to_string(),
+        "this deployment's",
+        &second.to_string(),
+        "trader",
+    ]);
+    let traders = cli.run(&["access", "list", "--role", "trader", "--json"]).ok().json();
+    assert!(traders.as_array().unwrap().iter().all(|g| g["role"] == "trader"));
 }

@@ -16,6 +16,7 @@ mod doctor;
 mod edges;
 mod faults;
 mod json_errors;
+mod keeper;
 mod pipes;
 mod pool;
 mod support;

@@ -1,6 +1,7 @@
 //! Integration tests of the troubleshooter against real anvil nodes: each failure is reproduced on
 //! chain and the diagnosis must name it (by check id) and propose the right fix.
 
+mod movers;
 mod plan;
 mod token;
 mod tx;

@@ -87,7 +87,7 @@ async fn counters_equal_the_chain_through(profile: usize) {
     let dir = tempfile::tempdir().unwrap();
     // Nobody here uses the token: idle holders are not let lapse in this test.
     let mut cfg = config(&dir.path().join("k.json"));
-    cfg.idle = None;
+    cfg.idle = wbx_keeper::IdleRule::NONE;
     let mut k = Keeper::open(wbx, cfg).await.unwrap();
     let keeper = address(who::KEEPER);
 

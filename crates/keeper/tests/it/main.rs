@@ -5,6 +5,7 @@ mod dry_run;
 mod faults;
 mod fee_cap;
 mod flaky_rpc;
+mod lapses;
 mod node_restart;
 mod reorg;
 mod restart;

@@ -27,7 +27,7 @@ async fn the_node_killed_and_restarted_from_a_dump_loses_no_grant() {
     let mut f = Fixture::new().await;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&dir.path().join("k.json"));
-    cfg.idle = None;
+    cfg.idle = wbx_keeper::IdleRule::NONE;
     let mut k = keeper(&f, cfg).await;
     let holders = [address(who::TRADER_EXT), passive(1), passive(2)];
     for a in &holders[1..] {

@@ -1,5 +1,6 @@
 //! Twelve simulated hours in 5-minute steps: grants of both kinds granted, used, revoked and left
-//! idle, the keeper's single pass after every step.
+//! idle, the keeper's single pass after every step, with the default idle rule (2 h for the roles
+//! with on-chain use, none for auditors).
 
 use crate::support::{config, grant_all, keeper, passive, renewals_by};
 use alloy::{primitives::Address, providers::Provider};
@@ -37,12 +38,13 @@ async fn twelve_hours_every_used_extended_grant_renewed_and_nothing_else() {
     let (revoked_early, revoked_late) = (passive(2), passive(3));
     f.admin.grant(revoked_early, Role::Trader, GrantKind::Extended).await.unwrap();
     f.admin.grant(revoked_late, Role::Auditor, GrantKind::Extended).await.unwrap();
-    // Idle Extended grants: never used, used once at 10 min, an auditor (never acts on chain),
-    // and one granted at 6 h and never used.
-    let (idle_never, idle_once, idle_auditor, idle_late) =
+    // Idle Extended grants: never used, used once at 10 min, and one granted at 6 h and never
+    // used. An auditor never acts on chain either, but its role has no idle rule by default: it
+    // must live the whole 12 hours.
+    let (idle_never, idle_once, auditor, idle_late) =
         (passive(4), address(who::STRANGER), passive(5), passive(6));
     grant_all(&f, &[idle_never, idle_once], Role::Trader, GrantKind::Extended).await;
-    f.admin.grant(idle_auditor, Role::Auditor, GrantKind::Extended).await.unwrap();
+    f.admin.grant(auditor, Role::Auditor, GrantKind::Extended).await.unwrap();
     f.admin.allocate(Bucket::CommunityRewards, idle_once, Amount::whole(10)).await.unwrap();
 
     let wbx = |n: u32| f.as_account(n);
@@ -59,11 +61,18 @@ async fn twelve_hours_every_used_extended_grant_renewed_and_nothing_else() {
     // When each grant began or stopped being eligible for renewal (chain time).
     let start = f.admin.now().await.unwrap();
     let mut last_activity: BTreeMap<Address, u64> =
-        [idle_never, idle_once, idle_auditor].into_iter().map(|a| (a, start)).collect();
+        [idle_never, idle_once].into_iter().map(|a| (a, start)).collect();
     let mut revoked_at: BTreeMap<Address, u64> = BTreeMap::new();
-    let mut must_live: BTreeSet<Address> =
-        [a_transferrer, a_swapper, a_developer].into_iter().collect();
+    let mut must_live: BTreeMap<Address, Role> = [
+        (a_transferrer, Role::Trader),
+        (a_swapper, Role::Trader),
+        (a_developer, Role::Developer),
+        (auditor, Role::Auditor),
+    ]
+    .into_iter()
+    .collect();
     let mut lapsed_reported = BTreeSet::new();
+    let mut lapses = Vec::new();
 
     for step in 0..=144u64 {
         let t = step * 5; // minutes into the simulation
@@ -94,7 +103,7 @@ async fn twelve_hours_every_used_extended_grant_renewed_and_nothing_else() {
         if t == 120 {
             f.admin.grant(a_late, Role::Trader, GrantKind::Extended).await.unwrap();
             f.admin.allocate(Bucket::CommunityRewards, a_late, Amount::whole(100)).await.unwrap();
-            must_live.insert(a_late);
+            must_live.insert(a_late, Role::Trader);
         }
         if t >= 120 && t % 60 == 30 {
             w_late.transfer(admin, Amount::whole(1)).await.unwrap();
@@ -112,11 +121,11 @@ async fn twelve_hours_every_used_extended_grant_renewed_and_nothing_else() {
         assert!(report.missed.is_empty(), "t={t}m: missed {:?}", report.missed);
         assert!(report.failures.is_empty(), "t={t}m: {:?}", report.failures);
         lapsed_reported.extend(report.lapsing.iter().map(|l| l.grant.account));
+        lapses.extend(report.lapsed.iter().map(|l| l.grant.account));
 
-        // Zero lapses: every used Extended grant is active after every pass.
-        for a in &must_live {
-            let role = if *a == a_developer { Role::Developer } else { Role::Trader };
-            let g = f.admin.grant_of(*a, role).await.unwrap();
+        // Zero lapses: every used Extended grant (and the auditor's) is active after every pass.
+        for (a, role) in &must_live {
+            let g = f.admin.grant_of(*a, *role).await.unwrap();
             assert_eq!(g.status, GrantStatus::Active, "t={t}m: the grant of {a} lapsed: {g:?}");
         }
     }
@@ -147,19 +156,22 @@ async fn twelve_hours_every_used_extended_grant_renewed_and_nothing_else() {
     assert!(count(a_transferrer) >= 14, "{}", count(a_transferrer));
     assert!(count(a_swapper) >= 14 && count(a_developer) >= 14);
     assert!(count(a_late) >= 11);
+    assert!(count(auditor) >= 14, "{}", count(auditor));
+    assert!(!lapsed_reported.contains(&auditor));
 
     // The idle grants lapsed and were reported; the revoked stay revoked.
-    for (a, role) in [
-        (idle_never, Role::Trader),
-        (idle_once, Role::Trader),
-        (idle_auditor, Role::Auditor),
-        (idle_late, Role::Trader),
-    ] {
-        let g = f.admin.grant_of(a, role).await.unwrap();
+    for a in [idle_never, idle_once, idle_late] {
+        let g = f.admin.grant_of(a, Role::Trader).await.unwrap();
         assert_eq!(g.status, GrantStatus::Expired, "{a}");
         assert!(lapsed_reported.contains(&a), "the lapse of {a} was not reported");
+        assert!(lapses.contains(&a), "the lapse of {a} was not counted");
         assert!(count(a) >= 1, "{a} was renewed while in use");
     }
+    // Each idle grant decided once and lapsed once: no holder came back here.
+    let metric = |m: &std::sync::atomic::AtomicU64| m.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(metric(&k.metrics().lapse_decisions), 3);
+    assert_eq!(metric(&k.metrics().lapses), 3);
+    assert_eq!(lapses.len(), 3);
     assert_eq!(
         f.admin.grant_of(revoked_early, Role::Trader).await.unwrap().status,
         GrantStatus::Revoked
