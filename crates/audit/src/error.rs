@@ -46,6 +46,15 @@ pub enum Error {
         /// The block whose hash changed.
         block: u64,
     },
+    /// The node does not serve a block that the chain (as another answer showed) has: a provider
+    /// backend behind the others. Not a reorg: nothing was rolled back; run the sync again.
+    #[error(
+        "the node does not serve block {block} yet (a backend behind the others?); nothing was rolled back: run the sync again in a moment"
+    )]
+    NodeBehind {
+        /// The block it did not serve.
+        block: u64,
+    },
     /// A request that makes no sense (bad range, unknown block, ...).
     #[error("{0}")]
     Input(String),

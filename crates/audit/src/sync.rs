@@ -152,7 +152,7 @@ pub async fn sync(
     progress: Option<Arc<dyn Fn(SyncProgress) + Send + Sync>>,
 ) -> Result<(Db, SyncReport)> {
     let started = Instant::now();
-    let head = provider.get_block_number().await?;
+    let head = wbx_sdk::events::chain_head(provider).await?;
     let rollback = check_reorg(provider, &mut db).await?;
     let scope = db.scope().clone();
     let from = match db.cursor()? {
@@ -221,12 +221,34 @@ async fn fetch_page(provider: &DynProvider, filter: &Filter, from: u64, to: u64)
     need.push(to);
     need.sort_unstable();
     need.dedup();
+    Ok(Page { from, to, logs, headers: served_headers(provider, &need).await? })
+}
+
+/// The headers of `numbers`, which the chain is known to have (its logs or its head said so). A
+/// node that answers "no such block" is behind: a provider's backend a block behind the one that
+/// answered before. Asked again, the next answer may come from another backend; still missing, it
+/// is [`Error::NodeBehind`], never taken for a reorg (only another hash at a height is one).
+async fn served_headers(provider: &DynProvider, numbers: &[u64]) -> Result<BTreeMap<u64, Header>> {
     let mut map = BTreeMap::new();
-    for (n, h) in need.iter().zip(headers(provider, &need).await?) {
-        let h = h.ok_or(Error::ReorgInFlight { block: *n })?;
-        map.insert(*n, h);
+    let mut missing: Vec<u64> = numbers.to_vec();
+    for attempt in 0..4u32 {
+        let found = headers(provider, &missing).await?;
+        let mut still = Vec::new();
+        for (n, h) in missing.iter().zip(found) {
+            match h {
+                Some(h) => {
+                    map.insert(*n, h);
+                }
+                None => still.push(*n),
+            }
+        }
+        missing = still;
+        if missing.is_empty() {
+            return Ok(map);
+        }
+        tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
     }
-    Ok(Page { from, to, logs, headers: map })
+    Err(Error::NodeBehind { block: missing[0] })
 }
 
 /// Compares the last indexed blocks with the chain; on a mismatch rolls back to the highest block
@@ -243,7 +265,13 @@ async fn check_reorg(provider: &DynProvider, db: &mut Db) -> Result<Option<Rollb
             return Ok(Some(Rollback { from_block: cursor.block, to_block: None }));
         }
         let numbers: Vec<u64> = stored.iter().map(|(n, _)| *n).collect();
-        let chain = headers(provider, &numbers).await?;
+        let mut chain = headers(provider, &numbers).await?;
+        // A block the node does not serve says nothing: only another hash at a height is a reorg.
+        if top == cursor.block && chain.first().is_some_and(Option::is_none) {
+            // Waits for it, or says the node is behind.
+            let served = served_headers(provider, &[cursor.block]).await?;
+            chain[0] = served.get(&cursor.block).cloned();
+        }
         // Stored blocks are highest first; on one chain, once one matches, all below it do.
         let matched =
             stored.iter().zip(&chain).position(|((_, hash), h)| h.is_some_and(|h| h.hash == *hash));

@@ -262,6 +262,7 @@ fn sdk_code(e: &SdkError) -> (u8, &'static str) {
         SdkError::FeeBelowBaseFee { .. } => (FAILURE, "fee-below-base-fee"),
         SdkError::TxReverted { .. } => (FAILURE, "tx-reverted"),
         SdkError::Replaced { .. } => (FAILURE, "tx-replaced"),
+        SdkError::NodeBehind { .. } => (FAILURE, "node-behind"),
         SdkError::NotSettled { .. } => (FAILURE, "tx-not-settled"),
         SdkError::Unreachable { .. } => (FAILURE, "unreachable"),
         SdkError::NotJsonRpc { .. } => (FAILURE, "not-json-rpc"),

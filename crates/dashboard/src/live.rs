@@ -11,10 +11,7 @@
 //! read connections.
 
 use crate::error::Result;
-use alloy::{
-    primitives::{Address, U256, keccak256},
-    providers::Provider,
-};
+use alloy::primitives::{Address, U256, keccak256};
 use serde::Serialize;
 use std::{
     collections::{BTreeMap, HashSet},
@@ -447,7 +444,7 @@ impl SyncLoop {
             if *stop.borrow() {
                 break;
             }
-            let head = wbx.provider().get_block_number().await;
+            let head = wbx_sdk::events::chain_head(wbx.provider()).await;
             match head {
                 Ok(h) if Some(h) != last_head => {
                     match db.take().map_or_else(|| Db::open(&self.path, &self.scope), Ok) {

@@ -69,7 +69,7 @@ pub struct ScanOutcome {
 /// Brings the view up to `head - confirmations`.
 pub async fn scan(wbx: &Wbx, state: &mut KeeperState, cfg: &ScanConfig) -> Result<ScanOutcome> {
     let provider = wbx.provider();
-    let head = provider.get_block_number().await?;
+    let head = wbx_sdk::events::chain_head(provider).await?;
     let target = head.saturating_sub(cfg.confirmations);
     let rewound = check_cursor(wbx, state).await?;
     let mut from = state.cursor.map(|c| c.number + 1).unwrap_or(wbx.deployment().deploy_block);

@@ -95,6 +95,15 @@ pub enum Error {
         /// Where it stood at the last look.
         state: String,
     },
+    /// The node does not serve a block the chain has (another answer showed it): a provider's
+    /// backend behind the others. Nothing was decided from its answer; asking again later works.
+    #[error(
+        "the node does not serve block {block} yet (a backend behind the others?): nothing was read from it; try again in a moment"
+    )]
+    NodeBehind {
+        /// The block it did not serve.
+        block: u64,
+    },
     /// The RPC endpoint did not answer.
     #[error(
         "cannot reach the RPC endpoint {url}: {reason}; is the node running? (set --rpc-url or ETH_RPC_URL)"
@@ -183,7 +192,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Rpc(e) => is_transient(e),
-            Self::Unreachable { .. } => true,
+            Self::Unreachable { .. } | Self::NodeBehind { .. } => true,
             _ => false,
         }
     }

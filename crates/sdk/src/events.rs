@@ -10,9 +10,12 @@ use crate::{
     names::Role,
 };
 use alloy::{
-    primitives::{Address, B256, TxHash},
+    primitives::{Address, B256, TxHash, U64},
     providers::{DynProvider, Provider},
-    rpc::types::{Filter, Log},
+    rpc::{
+        client::{BatchRequest, Waiter},
+        types::{Filter, Log},
+    },
     sol_types::{SolEvent, SolEventInterface},
 };
 use futures::{Stream, StreamExt, TryStreamExt, stream};
@@ -70,6 +73,18 @@ pub fn decode(log: &Log, token: Address, pool: Address) -> Option<EventLog> {
         address: log.address(),
         event,
     })
+}
+
+/// The chain's head: the higher of two block-number reads made at once. Behind a provider's load
+/// balancer one read may come from a backend a block behind; a reader that always asked the same
+/// way could otherwise be answered by that one every time, and never see the newest block.
+pub async fn chain_head(provider: &DynProvider) -> Result<u64> {
+    let (a, b) = tokio::join!(provider.get_block_number(), provider.get_block_number());
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok(a.max(b)),
+        (Ok(n), Err(_)) | (Err(_), Ok(n)) => Ok(n),
+        (Err(e), Err(_)) => Err(Error::from_rpc(e)),
+    }
 }
 
 /// Fetches the raw logs matching `filter` in `[from, to]`: `chunk` blocks per request,
@@ -135,6 +150,11 @@ pub fn log_pages<'a>(
 
 /// The logs matching `filter` in one range `[from, to]`; a range the provider refuses (too many
 /// results, range too large) is split in halves, recursively, until each part passes.
+///
+/// Each query goes out in one JSON-RPC batch with the header of the range's last block. A backend
+/// that does not have that block yet (behind another one of the same provider) answers the logs it
+/// has, short of the newest: its answer is thrown away and the range asked again, and after a few
+/// tries the error says the node is behind. A sync never stores a range as complete without it.
 pub async fn fetch_range(
     provider: &DynProvider,
     filter: &Filter,
@@ -143,10 +163,23 @@ pub async fn fetch_range(
 ) -> Result<Vec<Log>> {
     let mut pending = vec![(from, to)];
     let mut out = Vec::new();
+    let mut behind = 0u32;
     // Depth-first, lower half first, so the output stays in block order.
     while let Some((a, b)) = pending.pop() {
-        match provider.get_logs(&filter.clone().from_block(a).to_block(b)).await {
-            Ok(logs) => out.extend(logs),
+        match logs_with_end(provider, &filter.clone().from_block(a).to_block(b), b).await {
+            Ok(Some(logs)) => {
+                out.extend(logs);
+                behind = 0;
+            }
+            Ok(None) => {
+                behind += 1;
+                if behind > 6 {
+                    return Err(Error::NodeBehind { block: b });
+                }
+                tracing::debug!(block = b, "the node does not serve the range's last block yet");
+                tokio::time::sleep(std::time::Duration::from_millis(25 << behind)).await;
+                pending.push((a, b));
+            }
             Err(e) if a < b && e.as_error_resp().is_some() => {
                 let mid = a + (b - a) / 2;
                 tracing::debug!(from = a, to = b, "provider refused the range; splitting it");
@@ -157,6 +190,22 @@ pub async fn fetch_range(
         }
     }
     Ok(out)
+}
+
+/// `eth_getLogs` of `filter` and the header of block `end`, in one batch; `None` when the node that
+/// answered does not have `end`.
+async fn logs_with_end(
+    provider: &DynProvider,
+    filter: &Filter,
+    end: u64,
+) -> std::result::Result<Option<Vec<Log>>, alloy::transports::TransportError> {
+    let mut batch = BatchRequest::new(provider.client());
+    let logs: Waiter<Vec<Log>> = batch.add_call("eth_getLogs", &(filter,))?;
+    let header: Waiter<Option<serde_json::Value>> =
+        batch.add_call("eth_getBlockByNumber", &(U64::from(end), false))?;
+    batch.send().await?;
+    let logs = logs.await?;
+    Ok(header.await?.filter(|h| !h.is_null()).map(|_| logs))
 }
 
 impl Wbx {

@@ -1,91 +1,21 @@
-//! A provider that caps the block range of `eth_getLogs`, as hosted RPC endpoints do: the sync
-//! splits each refused range until it passes, and the index comes out the same as one made
-//! through a provider without a cap.
+//! Providers as real users meet them, through the test proxy of `wbx-testing`: one that caps the
+//! block range of `eth_getLogs` (the sync splits each refused range until it passes), and one whose
+//! backends answer in turn a block apart (a block the lagging one does not serve is not a reorg).
+//! Either way the index comes out the same as one made through a plain connection.
 
-use crate::support::{history, open, sync};
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
-};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
-};
+use crate::support::{history, open, sync, sync_with};
+use alloy::providers::Provider;
+use std::sync::atomic::Ordering;
 use wbx_audit::SyncOptions;
-use wbx_sdk::Connection;
-use wbx_testing::{Fixture, http::HttpRequest};
+use wbx_sdk::{Amount, Bucket, Connection};
+use wbx_testing::{
+    Fixture,
+    proxy::{Faults, RpcProxy},
+    who,
+};
 
-/// Blocks one `eth_getLogs` may span through the proxy.
+/// Blocks one `eth_getLogs` may span through the capped proxy.
 const MAX_RANGE: u64 = 3;
-
-/// Whether `request` (one JSON-RPC call) is an `eth_getLogs` over more than [`MAX_RANGE`] blocks.
-fn too_wide(request: &serde_json::Value) -> bool {
-    if request["method"] != "eth_getLogs" {
-        return false;
-    }
-    let block = |key: &str| {
-        request["params"][0][key]
-            .as_str()
-            .and_then(|h| u64::from_str_radix(h.trim_start_matches("0x"), 16).ok())
-    };
-    match (block("fromBlock"), block("toBlock")) {
-        (Some(from), Some(to)) => to - from + 1 > MAX_RANGE,
-        _ => true, // open-ended ranges ("latest") are refused too
-    }
-}
-
-/// The JSON-RPC error a capped provider answers with.
-fn refusal(id: &serde_json::Value) -> serde_json::Value {
-    serde_json::json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": { "code": -32005, "message": format!("block range too large: at most {MAX_RANGE} blocks per eth_getLogs") },
-    })
-}
-
-/// Answers one request: refuses a wide `eth_getLogs`, forwards anything else to anvil.
-async fn serve(mut client: TcpStream, upstream: String, refused: Arc<AtomicU64>) -> Option<()> {
-    let http = HttpRequest::read(&mut client).await.ok()??;
-    let request: serde_json::Value = serde_json::from_slice(&http.body).ok()?;
-    let answer = if !request.is_array() && too_wide(&request) {
-        refused.fetch_add(1, Ordering::Relaxed);
-        serde_json::to_vec(&refusal(&request["id"])).ok()?
-    } else {
-        assert!(
-            request.as_array().is_none_or(|calls| !calls.iter().any(too_wide)),
-            "a wide eth_getLogs inside a batch: {request}"
-        );
-        let mut node = TcpStream::connect(&upstream).await.ok()?;
-        node.write_all(&http.forwardable()).await.ok()?;
-        let mut raw = Vec::new();
-        node.read_to_end(&mut raw).await.ok()?;
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-        raw[split..].to_vec()
-    };
-    let response = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        answer.len()
-    );
-    client.write_all(response.as_bytes()).await.ok()?;
-    client.write_all(&answer).await.ok()?;
-    client.shutdown().await.ok()
-}
-
-/// Starts the capped proxy in front of `upstream` (`http://host:port`); returns its URL and the
-/// count of refusals.
-async fn capped_proxy(upstream: &str) -> (String, Arc<AtomicU64>) {
-    let upstream = upstream.trim_start_matches("http://").to_string();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let refused = Arc::new(AtomicU64::new(0));
-    let count = refused.clone();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            tokio::spawn(serve(sock, upstream.clone(), count.clone()));
-        }
-    });
-    (url, refused)
-}
 
 #[tokio::test]
 async fn a_provider_that_caps_log_ranges_gets_split_requests_and_the_same_index() {
@@ -94,8 +24,8 @@ async fn a_provider_that_caps_log_ranges_gets_split_requests_and_the_same_index(
     let dir = tempfile::tempdir().unwrap();
     let (direct, _) = sync(&f, &dir.path().join("direct.sqlite")).await;
 
-    let (url, refused) = capped_proxy(&f.anvil.endpoint()).await;
-    let capped = Connection::connect(&url, None).await.unwrap();
+    let proxy = RpcProxy::start(&f.anvil.endpoint(), Faults::capped_log_range(MAX_RANGE)).await;
+    let capped = Connection::connect(proxy.url(), None).await.unwrap();
     // The default first range (10,000 blocks) is far wider than the cap.
     let (db, report) = wbx_audit::sync(
         capped.provider(),
@@ -105,7 +35,53 @@ async fn a_provider_that_caps_log_ranges_gets_split_requests_and_the_same_index(
     )
     .await
     .unwrap();
-    assert!(refused.load(Ordering::Relaxed) > 0, "the proxy never refused a range");
+    let refused = proxy.stats().refused_ranges.load(Ordering::Relaxed);
+    assert!(refused > 0, "the proxy never refused a range");
     assert!(report.rows > 0, "{report:?}");
     assert_eq!(db.dump().unwrap(), direct.dump().unwrap());
+}
+
+#[tokio::test]
+async fn backends_a_block_apart_are_no_reorg_and_give_the_same_index() {
+    let f = Fixture::new().await;
+    history(&f).await;
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = RpcProxy::start(&f.anvil.endpoint(), Faults::split_backends()).await;
+    let split = Connection::connect(proxy.url(), None).await.unwrap();
+    let path = dir.path().join("split.sqlite");
+    // Sync, let the chain grow, sync again: each run reads the head from one backend and blocks
+    // from both in turn.
+    let mut db = open(&f, &path);
+    for round in 0..4 {
+        let (back, report) =
+            wbx_audit::sync(split.provider(), db, &SyncOptions::default(), None).await.unwrap();
+        assert!(report.rollback.is_none(), "round {round}: a lagging backend taken for a reorg");
+        db = back;
+        let to = wbx_testing::address(who::STRANGER);
+        f.admin
+            .allocate(Bucket::MarketingPartnerships, to, Amount::whole(round + 1))
+            .await
+            .unwrap();
+    }
+    // Both up to the same block: a sync through the split endpoint gets there once the head it
+    // reads comes from the backend that has it.
+    let head = f.admin.provider().get_block_number().await.unwrap();
+    let upto = SyncOptions { to_block: Some(head), ..SyncOptions::default() };
+    let (direct, _) = sync_with(&f, &dir.path().join("direct.sqlite"), &upto).await;
+    for _ in 0..20 {
+        if db.cursor().unwrap().is_some_and(|c| c.block >= head) {
+            break;
+        }
+        let (back, report) = wbx_audit::sync(split.provider(), db, &upto, None).await.unwrap();
+        assert!(report.rollback.is_none(), "a lagging backend taken for a reorg");
+        db = back;
+    }
+    let (ours, theirs) = (db.dump().unwrap(), direct.dump().unwrap());
+    let only_ours: Vec<_> = ours.iter().filter(|r| !theirs.contains(r)).collect();
+    let only_direct: Vec<_> = theirs.iter().filter(|r| !ours.contains(r)).collect();
+    assert!(
+        only_ours.is_empty() && only_direct.is_empty(),
+        "only through the split endpoint: {only_ours:#?}\nonly direct: {only_direct:#?}"
+    );
+    assert!(proxy.stats().lagging_answers.load(Ordering::Relaxed) > 0);
 }

@@ -36,6 +36,7 @@ impl From<wbx_audit::Error> for CliError {
             E::NotSynced(_) => CliError::input("not-synced", text),
             E::Db(_) => CliError::failure("database-error", text),
             E::ReorgInFlight { .. } => CliError::failure("reorged", text),
+            E::NodeBehind { .. } => CliError::failure("node-behind", text),
             E::Io { .. } => CliError::failure(code::WRITE_FAILED, text),
         }
     }
