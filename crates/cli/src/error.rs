@@ -197,6 +197,10 @@ fn default_fix(code: &str) -> Option<&'static str> {
 /// surface have one; a test checks that none is left to the generic `reverted`.
 const REVERT_CODES: &[(&str, &str)] = &[
     ("WbxGrantExpired", "grant-expired"),
+    ("WbxAlreadyPaid", "already-paid"),
+    ("WbxInvalidGrantKind", "invalid-grant-kind"),
+    ("WbxInvalidPool", "invalid-pool"),
+    ("WbxZeroPaymentId", "zero-payment-id"),
     ("WbxGrantRevoked", "grant-revoked"),
     ("AccessControlUnauthorizedAccount", "missing-role"),
     ("WbxWrongGrantKind", "wrong-grant-kind"),
