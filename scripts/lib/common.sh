@@ -21,6 +21,27 @@ ensure_toolchain() {
   fi
 }
 
+HARDHAT_DIR="$ROOT/scripts/toolchain/hardhat"
+
+# Installs the second EVM node the tests run the story on: Hardhat 3's node (the EDR engine) with
+# the Node.js 22 it needs, pinned in scripts/toolchain/hardhat/package-lock.json (its own folder,
+# an ES module project, so the root package.json stays CommonJS). Only the npm registry is contacted.
+ensure_hardhat() {
+  command -v npm >/dev/null || die "npm is not installed: install Node.js 20+ (apt-get install nodejs npm)"
+  local stamp="$HARDHAT_DIR/node_modules/.wbx-lock"
+  local bin="$HARDHAT_DIR/node_modules/.bin"
+  if [[ ! -x "$bin/hardhat" || ! -x "$bin/node" || ! -f "$stamp" ]] \
+    || ! cmp -s "$HARDHAT_DIR/package-lock.json" "$stamp"; then
+    log "installing the pinned Hardhat node (npm ci in scripts/toolchain/hardhat)"
+    (cd "$HARDHAT_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2 \
+      || die "npm ci failed in scripts/toolchain/hardhat (see above)"
+    [[ -x "$bin/hardhat" && -x "$bin/node" ]] || die "npm ci did not install hardhat and its Node.js"
+    (cd "$HARDHAT_DIR" && "$bin/node" -e 'require("@nomicfoundation/edr-linux-x64-gnu")') 2>/dev/null \
+      || die "the EDR engine (@nomicfoundation/edr-linux-x64-gnu) did not install: Hardhat's node cannot start"
+    cp "$HARDHAT_DIR/package-lock.json" "$stamp"
+  fi
+}
+
 # Prints a TCP port that is free on loopback right now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

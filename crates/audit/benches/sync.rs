@@ -14,7 +14,7 @@
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, U256, keccak256},
-    providers::{Provider, ext::AnvilApi},
+    providers::Provider,
     rpc::types::{Filter, TransactionRequest},
     sol_types::SolCall,
 };
@@ -22,7 +22,7 @@ use futures::TryStreamExt;
 use std::time::Instant;
 use wbx_audit::{Db, SyncOptions, db::Scope};
 use wbx_sdk::{Bucket, contracts::WebexToken, events::log_pages, pipeline::Pipeline};
-use wbx_testing::{Fixture, account, anvil, who, workspace_root};
+use wbx_testing::{DevRpc, Fixture, account, anvil, who, workspace_root};
 
 /// Recipients per `allocateBatch` (under the per-transaction gas cap).
 const BATCH: usize = 1_500;
@@ -48,8 +48,8 @@ async fn main() -> eyre::Result<()> {
     let recipients: Vec<Address> = (0..64u64)
         .map(|i| Address::from_word(keccak256(U256::from(i).to_be_bytes::<32>())))
         .collect();
-    let admin = account(&f.anvil, who::ADMIN).await;
-    p.anvil_set_auto_mine(false).await?;
+    let admin = account(&f.node, who::ADMIN).await;
+    p.set_automine(false).await?;
     let mut made = 0usize;
     while made < n {
         let mut requests = Vec::new();
@@ -78,13 +78,13 @@ async fn main() -> eyre::Result<()> {
         for tx in &signed {
             let _pending = p.send_raw_transaction(&tx.raw).await?;
         }
-        p.anvil_mine(Some(1), None).await?;
+        p.mine_block().await?;
         let end = pipeline.next_nonce();
         while p.get_transaction_count(f.admin.sender()?).latest().await? < end {
-            p.anvil_mine(Some(1), None).await?;
+            p.mine_block().await?;
         }
     }
-    p.anvil_set_auto_mine(true).await?;
+    p.set_automine(true).await?;
     let to = p.get_block_number().await?;
     println!(
         "made {n} Transfer events in blocks {from}..{to} in {:.1} s",
@@ -111,7 +111,7 @@ async fn main() -> eyre::Result<()> {
     let start = Instant::now();
     let status = std::process::Command::new(&cast)
         .args(["logs", "--from-block", &from.to_string(), "--to-block", &to.to_string()])
-        .args(["--address", &token.to_string(), "--rpc-url", &f.anvil.endpoint(), "--json"])
+        .args(["--address", &token.to_string(), "--rpc-url", &f.node.endpoint(), "--json"])
         .stdout(std::process::Stdio::null())
         .status()?;
     let cast_secs = start.elapsed().as_secs_f64();

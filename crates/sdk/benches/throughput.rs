@@ -48,7 +48,7 @@ async fn main() -> eyre::Result<()> {
     let naive_tps = naive_n as f64 / start.elapsed().as_secs_f64();
 
     // Pipelined.
-    let conn = account(&f.anvil, senders[1]).await;
+    let conn = account(&f.node, senders[1]).await;
     let start = Instant::now();
     let mut pipeline = Pipeline::new(&conn).await?;
     let receipts = pipeline.run((0..n).map(request).collect()).await?;
@@ -57,7 +57,7 @@ async fn main() -> eyre::Result<()> {
 
     // Ceiling: the same transfers signed before the clock starts, with gas and fees fixed, then
     // sent raw within the same in-flight window (anvil stalls with thousands pending).
-    let conn = account(&f.anvil, senders[2]).await;
+    let conn = account(&f.node, senders[2]).await;
     let p = conn.provider().clone();
     let gas = p.estimate_gas(request(0).from(address(senders[2]))).await? * 12 / 10;
     let mut ceiling = Pipeline::new(&conn).await?;

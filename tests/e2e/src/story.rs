@@ -10,11 +10,7 @@
 //! state and the audit database live there), against a node this story starts and stops: nothing
 //! is left running and a second run starts from scratch.
 
-use alloy::{
-    node_bindings::AnvilInstance,
-    primitives::Address,
-    providers::{Provider, ext::AnvilApi},
-};
+use alloy::{node_bindings::AnvilInstance, primitives::Address, providers::Provider};
 use eyre::{Result, WrapErr, bail, ensure, eyre};
 use std::{
     fmt::Write as _,
@@ -25,6 +21,7 @@ use std::{
 };
 use tokio::process::{Child, Command};
 use wbx_sdk::{Amount, Bucket, Connection, Deployment, GrantKind, GrantStatus, Role, Wbx};
+use wbx_testing::DevRpc;
 
 /// Who plays which part: anvil's dev accounts (local chains only; `wbx` refuses them elsewhere).
 #[derive(Debug, Clone, Copy)]
@@ -582,8 +579,7 @@ impl Story {
     /// Moves the chain's clock forward and mines a block.
     async fn travel(&self, seconds: u64) -> Result<()> {
         let p = self.reader()?.provider();
-        p.anvil_increase_time(seconds).await?;
-        p.anvil_mine(Some(1), None).await?;
+        p.travel(seconds).await?;
         let block = p.get_block_number().await?;
         self.say(&self.dim(&format!(
             "... {} later (anvil evm_increaseTime; block {block}) ...",

@@ -94,7 +94,7 @@ async fn a_provider_that_caps_log_ranges_gets_split_requests_and_the_same_index(
     let dir = tempfile::tempdir().unwrap();
     let (direct, _) = sync(&f, &dir.path().join("direct.sqlite")).await;
 
-    let (url, refused) = capped_proxy(&f.anvil.endpoint()).await;
+    let (url, refused) = capped_proxy(&f.node.endpoint()).await;
     let capped = Connection::connect(&url, None).await.unwrap();
     // The default first range (10,000 blocks) is far wider than the cap.
     let (db, report) = wbx_audit::sync(

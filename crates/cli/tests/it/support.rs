@@ -129,7 +129,7 @@ impl Cli {
 
     /// The RPC URL of the node.
     pub(crate) fn url(&self) -> String {
-        self.f.anvil.endpoint()
+        self.f.node.endpoint()
     }
 
     /// `wbx ARGS --deployment RECORD --rpc-url URL`.

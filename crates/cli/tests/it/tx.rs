@@ -8,7 +8,7 @@ use alloy::{
     providers::{Provider, ext::AnvilApi},
     rpc::types::TransactionRequest,
 };
-use wbx_testing::{address, who};
+use wbx_testing::{DevRpc, address, who};
 
 impl Cli {
     /// `wbx tx ARGS --rpc-url URL --dev-account N` (no deployment: a replacement needs none).
@@ -50,7 +50,7 @@ async fn a_gap_the_doctor_finds_is_filled_with_the_command_it_prints() {
     cli.tx_by(who::TRADER, &["cancel", "--nonce", &next.to_string()])
         .ok()
         .says(&[&format!("at nonce {next} (an empty transfer to {trader})"), "mined in block"]);
-    cli.sdk().provider().anvil_mine(Some(1), None).await.unwrap();
+    cli.sdk().provider().mine_block().await.unwrap();
     let receipt = cli.sdk().provider().get_transaction_receipt(queued).await.unwrap();
     assert!(receipt.is_some(), "the queued transaction went through once the gap was filled");
     cli.by(who::TRADER, &["doctor", "account"]).ok();
@@ -61,7 +61,7 @@ async fn a_transaction_below_the_base_fee_is_bumped_and_bad_bumps_send_nothing()
     let cli = Cli::new().await;
     let p = cli.sdk().provider().clone();
     let trader = address(who::TRADER);
-    p.anvil_set_auto_mine(false).await.unwrap();
+    p.set_automine(false).await.unwrap();
     let nonce = cli.nonce(trader).await;
     let stuck = cli.send_raw(who::TRADER, nonce, 2_000_000_000).await;
     // The next block's base fee rises far above its max fee: it would wait for a fall.
@@ -92,7 +92,7 @@ async fn a_transaction_below_the_base_fee_is_bumped_and_bad_bumps_send_nothing()
     let child = std::thread::spawn(move || run(&mut bump));
     while !child.is_finished() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        p.anvil_mine(Some(1), None).await.unwrap();
+        p.mine_block().await.unwrap();
     }
     let bumped = child.join().unwrap().ok();
     let bumped = bumped.says(&[

@@ -110,7 +110,7 @@ async fn relay(
 #[tokio::test]
 async fn through_a_path_that_drops_and_delays_requests_nothing_lapses_or_repeats() {
     let f = Fixture::new().await;
-    let upstream: SocketAddr = format!("127.0.0.1:{}", f.anvil.port()).parse().unwrap();
+    let upstream: SocketAddr = format!("127.0.0.1:{}", f.node.port()).parse().unwrap();
     let proxy = Proxy::start(upstream).await;
     let options = ConnectOptions {
         retries: 30,

@@ -6,7 +6,7 @@ use alloy::providers::{Provider, ext::AnvilApi};
 use std::time::Duration;
 use wbx_keeper::{KeeperState, state::PendingTx};
 use wbx_sdk::{GrantStatus, Role};
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 #[tokio::test]
 async fn a_renewal_stuck_with_a_low_fee_is_replaced_with_bumped_fees_and_mined() {
@@ -34,13 +34,13 @@ async fn a_renewal_stuck_with_a_low_fee_is_replaced_with_bumped_fees_and_mined()
         };
         // The base fee jumps far above its max fee: blocks are mined without it.
         p.anvil_set_next_block_base_fee_per_gas(first.latest().max_fee * 8).await.unwrap();
-        p.anvil_mine(Some(1), None).await.unwrap();
+        p.mine_block().await.unwrap();
         assert_eq!(nonce(&f.admin, keeper_addr).await, first.nonce, "stuck");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while nonce(&f.admin, keeper_addr).await == first.nonce {
             assert!(tokio::time::Instant::now() < deadline, "the renewal was never mined");
             tokio::time::sleep(Duration::from_secs(1)).await;
-            p.anvil_mine(Some(1), None).await.unwrap();
+            p.mine_block().await.unwrap();
         }
         first
     };

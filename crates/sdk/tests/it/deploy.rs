@@ -45,7 +45,7 @@ async fn record_round_trips_and_attach_checks_chain_and_code() {
     let record = Deployment::read(&path).unwrap();
     assert_eq!(&record, f.admin.deployment());
 
-    let conn = account(&f.anvil, who::TRADER).await;
+    let conn = account(&f.node, who::TRADER).await;
     Wbx::attach(conn.clone(), record.clone()).await.unwrap();
 
     let mut other_chain = record.clone();
@@ -82,7 +82,7 @@ async fn dev_account_refused_on_non_local_chain() {
 async fn websocket_connections_work_too() {
     let f = Fixture::new().await;
     let conn =
-        Connection::connect(&f.anvil.ws_endpoint(), Some(&wbx_sdk::SignerSource::DevAccount(1)))
+        Connection::connect(&f.node.ws_endpoint(), Some(&wbx_sdk::SignerSource::DevAccount(1)))
             .await
             .unwrap();
     let wbx = Wbx::attach(conn, f.admin.deployment().clone()).await.unwrap();

@@ -11,7 +11,7 @@ use wbx_sdk::{
     Amount, Bucket, Connection, Error, GrantKind, Revert, Role, SignerSource,
     contracts::WebexToken::WebexTokenErrors as T,
 };
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 fn token_error(err: &Error) -> &T {
     match err.revert() {
@@ -100,7 +100,7 @@ async fn node_errors_map_to_named_variants() {
     let poor = SignerSource::PrivateKey(wbx_sdk::Secret::new(
         "0x0000000000000000000000000000000000000000000000000000000000000bad",
     ));
-    let conn = Connection::connect(&f.anvil.endpoint(), Some(&poor)).await.unwrap();
+    let conn = Connection::connect(&f.node.endpoint(), Some(&poor)).await.unwrap();
     let req = TransactionRequest::default()
         .with_to(address(who::TRADER))
         .with_value(U256::from(1u64) << 60);
@@ -117,7 +117,7 @@ async fn node_errors_map_to_named_variants() {
 
     // Max fee below the base fee.
     p.anvil_set_next_block_base_fee_per_gas(100_000_000_000).await.unwrap();
-    p.anvil_mine(Some(1), None).await.unwrap();
+    p.mine_block().await.unwrap();
     let req = TransactionRequest::default()
         .with_to(address(who::TRADER))
         .with_gas_limit(21_000)

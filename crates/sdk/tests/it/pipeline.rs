@@ -8,7 +8,7 @@ use wbx_testing::{Fixture, account, address, who};
 #[tokio::test]
 async fn many_transfers_in_flight_with_local_nonces() {
     let f = Fixture::new().await;
-    let conn = account(&f.anvil, who::TRADER).await;
+    let conn = account(&f.node, who::TRADER).await;
     let start_nonce = conn.provider().get_transaction_count(address(who::TRADER)).await.unwrap();
     let token = f.admin.deployment().token;
     let n = 40;
