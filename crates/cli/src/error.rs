@@ -45,6 +45,7 @@ impl From<SdkError> for CliError {
             | SdkError::Signer(_)
             | SdkError::Deployment(_)
             | SdkError::WrongChain { .. }
+            | SdkError::ChainUnsupported(_)
             | SdkError::NoCode { .. }
             | SdkError::BadInput(_)
             | SdkError::NoSigner => BAD_INPUT,

@@ -121,7 +121,7 @@ impl Doctor {
                 "the replay on the parent block succeeds",
                 "it depended on a transaction mined before it in the same block, which the replay cannot see",
             ),
-            Answer::Failed(e) => Check::warn("revert", title, "no replay", e),
+            Answer::NotRun(e) | Answer::Failed(e) => Check::warn("revert", title, "no replay", e),
         })
     }
 

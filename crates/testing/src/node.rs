@@ -2,7 +2,8 @@
 //! engine), each started from the project's own pinned install (`node_modules/.bin/anvil` from the
 //! root `package.json`; `scripts/toolchain/hardhat` with its own Node.js 22 for Hardhat, installed
 //! by `ensure_hardhat` in `scripts/lib/common.sh`). Also the node-neutral RPC that time travel
-//! needs (`evm_increaseTime`, `evm_mine`, `evm_setAutomine`, which both nodes serve), and what each
+//! needs (`evm_increaseTime`, `evm_mine`, `evm_setAutomine`, which both nodes serve; also
+//! `hardhat_setNextBlockBaseFeePerGas`, which anvil serves under that name too), and what each
 //! node does not serve, so a test can say which check it skips and why.
 
 use alloy::{node_bindings::Anvil, node_bindings::AnvilInstance, providers::Provider};
@@ -301,6 +302,16 @@ pub trait DevRpc: Provider {
     /// (off) (`evm_setAutomine`).
     async fn set_automine(&self, on: bool) -> alloy::transports::TransportResult<()> {
         let _: serde_json::Value = self.client().request("evm_setAutomine", (on,)).await?;
+        Ok(())
+    }
+
+    /// Sets the base fee of the next block (`hardhat_setNextBlockBaseFeePerGas`, which anvil also
+    /// serves under that name).
+    async fn set_next_base_fee(&self, wei: u128) -> alloy::transports::TransportResult<()> {
+        let _: serde_json::Value = self
+            .client()
+            .request("hardhat_setNextBlockBaseFeePerGas", (alloy::primitives::U128::from(wei),))
+            .await?;
         Ok(())
     }
 
