@@ -118,9 +118,17 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
-    /// A fresh node with WBX deployed ([`Fixture`]) and its record written.
+    /// A fresh anvil node with WBX deployed ([`Fixture`]) and its record written.
     pub(crate) async fn new() -> Self {
-        let f = Fixture::new().await;
+        Self::with(Fixture::new().await)
+    }
+
+    /// The same on a fresh node of `kind` (anvil or Hardhat's).
+    pub(crate) async fn on(kind: wbx_testing::NodeKind) -> Self {
+        Self::with(Fixture::on_node(kind).await)
+    }
+
+    fn with(f: Fixture) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let record = dir.path().join("deployment.json");
         f.admin.deployment().write(&record).expect("write the record");

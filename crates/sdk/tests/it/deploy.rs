@@ -174,8 +174,8 @@ async fn preflight_passes_on_both_nodes_and_refuses_an_older_evm_before_sending(
         assert!(report.unknown.is_empty(), "{kind}: {report:?}");
     }
 
-    let node = wbx_testing::Node::anvil(wbx_testing::anvil().args(["--hardfork", "shanghai"]))
-        .unwrap();
+    let node =
+        wbx_testing::Node::anvil(wbx_testing::anvil().args(["--hardfork", "shanghai"])).unwrap();
     let conn = account(&node, who::ADMIN).await;
     let err = deploy(&conn, &DeployConfig::default()).await.unwrap_err();
     let wbx_sdk::Error::ChainUnsupported(unsupported) = &err else { panic!("{err}") };
