@@ -1,6 +1,7 @@
 //! Sending many transactions from one signer at once: nonces assigned locally, fees read once,
 //! every transaction signed locally, up to a window of them in flight before the first is mined,
-//! and each send retried with backoff on transient RPC errors.
+//! broadcast in JSON-RPC batches (several at once), and each send retried with backoff on
+//! transient RPC errors.
 //!
 //! Signing locally gives each transaction its hash before it is sent, so a retried send that had in
 //! fact reached the node ("already known", "nonce too low") is recognised, not sent twice, and a
@@ -17,19 +18,37 @@ use alloy::{
     network::{EthereumWallet, NetworkWallet, TransactionBuilder},
     primitives::{Address, Bytes, TxHash},
     providers::{DynProvider, Provider},
-    rpc::types::{TransactionReceipt, TransactionRequest},
+    rpc::{
+        client::BatchRequest,
+        types::{TransactionReceipt, TransactionRequest},
+    },
 };
-use futures::{StreamExt, TryStreamExt, stream};
-use std::time::Duration;
+use futures::{StreamExt, TryStreamExt, stream, stream::FuturesUnordered};
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
-/// Sends (and estimates) in flight at once.
+/// Estimates (and single sends) in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 64;
+/// Signed transactions per JSON-RPC batch when broadcasting.
+pub const DEFAULT_BATCH: usize = 100;
+/// Broadcast batches in flight at once.
+pub const BATCHES_IN_FLIGHT: usize = 4;
 /// Unmined transactions allowed in flight at once.
 pub const DEFAULT_WINDOW: usize = 512;
 const MAX_ATTEMPTS: u32 = 6;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// How often, and how long each time (growing), a nonce the node will not hold yet is tried again
+/// (about 5 s in all): its predecessors are on their way.
+const GAP_WAITS: u32 = 20;
+const GAP_WAIT: Duration = Duration::from_millis(25);
 /// With no progress for this long, the oldest unmined transaction is broadcast again.
 const STALL: Duration = Duration::from_secs(2);
+/// How often the mined nonce is read while the window is full: first often (a local node mines at
+/// once), then less and less (a public chain mines every few seconds).
+const FIRST_POLL: Duration = Duration::from_millis(2);
+const MAX_POLL: Duration = Duration::from_millis(200);
 
 /// A signed transaction, ready to broadcast (again).
 #[derive(Debug, Clone)]
@@ -60,6 +79,10 @@ pub struct Pipeline {
     priority_fee: u128,
     concurrency: usize,
     window: usize,
+    batch: usize,
+    /// Set once the node refused a nonce past a gap (Hardhat takes none while automining): from
+    /// then on the transactions go out strictly in nonce order, one batch at a time.
+    in_order: AtomicBool,
 }
 
 impl Pipeline {
@@ -81,12 +104,21 @@ impl Pipeline {
             priority_fee: fees.max_priority_fee_per_gas,
             concurrency: DEFAULT_CONCURRENCY,
             window: DEFAULT_WINDOW,
+            batch: DEFAULT_BATCH,
+            in_order: AtomicBool::new(false),
         })
     }
 
     /// Sets how many sends may be in flight at once.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self
+    }
+
+    /// Sets how many signed transactions go in one JSON-RPC batch when broadcasting (1: one request
+    /// each).
+    pub fn batch(mut self, n: usize) -> Self {
+        self.batch = n.max(1);
         self
     }
 
@@ -149,43 +181,108 @@ impl Pipeline {
     }
 
     /// Broadcasts signed transactions (consecutive nonces, in order) keeping at most the window
-    /// unmined, and returns when all are mined. A stalled gap is broadcast again.
+    /// unmined, and returns when all are mined. They go out in JSON-RPC batches, several at once;
+    /// a batch the node (or the connection's retry layer) refuses as a whole is sent again one
+    /// transaction at a time, so each refusal is judged on its own. A stalled gap is broadcast
+    /// again.
     pub async fn send_signed(&self, txs: &[SignedTx]) -> Result<()> {
         let Some(first) = txs.first().map(|t| t.nonce) else { return Ok(()) };
         let provider = self.conn.provider();
         let end = first + txs.len() as u64;
-        let mut sent = 0usize;
+        let chunks: Vec<&[SignedTx]> = txs.chunks(self.batch).collect();
+        let mut next = 0;
+        let mut in_flight = FuturesUnordered::new();
         let mut mined = self.mined_nonce().await?;
         let mut last_progress = tokio::time::Instant::now();
-        let mut delay = Duration::from_millis(10);
-        while mined < end {
-            // Fill the window.
-            let in_flight = (first + sent as u64).saturating_sub(mined.max(first)) as usize;
-            let room = self.window.saturating_sub(in_flight).min(txs.len() - sent);
-            if room > 0 {
-                stream::iter(&txs[sent..sent + room])
-                    .map(|tx| send_raw_with_retry(provider, tx.hash, &tx.raw))
-                    .buffered(self.concurrency)
-                    .try_collect::<Vec<()>>()
-                    .await?;
-                sent += room;
-                delay = Duration::from_millis(10);
-                continue;
+        let mut delay = FIRST_POLL;
+        loop {
+            // Keep batches in flight while the window has room: a batch goes out as soon as one
+            // is answered, not after a whole window.
+            let most = if self.in_order() { 1 } else { BATCHES_IN_FLIGHT };
+            let mut blocked = false;
+            while next < chunks.len() && in_flight.len() < most {
+                let chunk_end = chunks[next].last().map_or(first, |t| t.nonce + 1);
+                if chunk_end.saturating_sub(mined.max(first)) > self.window as u64 {
+                    blocked = true;
+                    break;
+                }
+                in_flight.push(self.broadcast(chunks[next]));
+                next += 1;
             }
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_millis(200));
+            if let Some(sent) = in_flight.next().await {
+                sent?;
+                if !blocked && next < chunks.len() {
+                    continue;
+                }
+            } else if mined >= end {
+                return Ok(());
+            } else {
+                // Everything is out (or the window is full): wait for the node to mine.
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_POLL);
+            }
             let now_mined = self.mined_nonce().await?;
             if now_mined > mined {
                 mined = now_mined;
                 last_progress = tokio::time::Instant::now();
-            } else if last_progress.elapsed() > STALL {
+                delay = FIRST_POLL;
+            } else if in_flight.is_empty() && last_progress.elapsed() > STALL {
                 // The node lost the oldest one (or never mined it): the same bytes again.
                 let gap = &txs[(mined.max(first) - first) as usize];
                 tracing::warn!(nonce = gap.nonce, hash = %gap.hash, "no progress; broadcasting the oldest unmined transaction again");
-                send_raw_with_retry(provider, gap.hash, &gap.raw).await?;
+                send_raw_with_retry(provider, gap.hash, &gap.raw, &self.in_order).await?;
                 last_progress = tokio::time::Instant::now();
             }
+            if mined >= end && in_flight.is_empty() && next == chunks.len() {
+                return Ok(());
+            }
         }
+    }
+
+    /// Whether sends go strictly in nonce order (see [`Pipeline::send_signed`]).
+    fn in_order(&self) -> bool {
+        self.in_order.load(Ordering::Relaxed)
+    }
+
+    /// Sends `txs` in one JSON-RPC batch. When the batch fails as a whole (a transport error, or
+    /// one refused transaction, which alloy's retry layer turns into a failure of the batch), each
+    /// is sent again on its own with [`send_raw_with_retry`], which accepts a resend the node
+    /// already has and waits out a nonce the node will not hold yet.
+    async fn broadcast(&self, txs: &[SignedTx]) -> Result<()> {
+        let provider = self.conn.provider();
+        if txs.len() > 1 {
+            let mut batch = BatchRequest::new(provider.client());
+            let mut waiters = Vec::with_capacity(txs.len());
+            for tx in txs {
+                let waiter = batch
+                    .add_call::<_, TxHash>("eth_sendRawTransaction", &(&tx.raw,))
+                    .map_err(|e| Error::Other(format!("encoding a batch: {e}")))?;
+                waiters.push(waiter);
+            }
+            // Which answers refused a nonce past a gap: the batch overtook an earlier one.
+            let refusals: Vec<Error> = match batch.send().await {
+                Ok(()) => futures::future::join_all(waiters)
+                    .await
+                    .into_iter()
+                    .filter_map(|r| r.err().map(Error::from_rpc))
+                    .collect(),
+                Err(e) => vec![Error::from_rpc(e)],
+            };
+            if refusals.is_empty() {
+                return Ok(());
+            }
+            if refusals.iter().any(|e| matches!(e, Error::NonceTooHigh { .. })) {
+                self.in_order.store(true, Ordering::Relaxed);
+            }
+        }
+        // Again one at a time: in nonce order when the node refuses gaps, so each one's
+        // predecessor has reached it.
+        let concurrency = if self.in_order() { 1 } else { self.concurrency };
+        stream::iter(txs)
+            .map(|tx| send_raw_with_retry(provider, tx.hash, &tx.raw, &self.in_order))
+            .buffered(concurrency)
+            .try_collect::<Vec<()>>()
+            .await?;
         Ok(())
     }
 
@@ -218,9 +315,20 @@ impl Pipeline {
     }
 }
 
-async fn send_raw_with_retry(provider: &DynProvider, hash: TxHash, raw: &[u8]) -> Result<()> {
+/// Sends one signed transaction, retrying transient failures with backoff. A resend the node
+/// already has is a success. A nonce the node will not hold yet (its predecessors are still on
+/// their way) sets `in_order` and is tried again shortly.
+async fn send_raw_with_retry(
+    provider: &DynProvider,
+    hash: TxHash,
+    raw: &[u8],
+    in_order: &AtomicBool,
+) -> Result<()> {
     let mut backoff = FIRST_BACKOFF;
-    for attempt in 1..=MAX_ATTEMPTS {
+    let mut gap_waits = 0;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         match provider.send_raw_transaction(raw).await {
             Ok(_) => return Ok(()),
             Err(e) => {
@@ -234,7 +342,13 @@ async fn send_raw_with_retry(provider: &DynProvider, hash: TxHash, raw: &[u8]) -
                 {
                     return Ok(());
                 }
-                if !err.is_transient() || attempt == MAX_ATTEMPTS {
+                if matches!(err, Error::NonceTooHigh { .. }) && gap_waits < GAP_WAITS {
+                    in_order.store(true, Ordering::Relaxed);
+                    gap_waits += 1;
+                    tokio::time::sleep(GAP_WAIT * gap_waits).await;
+                    continue;
+                }
+                if !err.is_transient() || attempt >= MAX_ATTEMPTS {
                     return Err(err);
                 }
                 tracing::warn!(%hash, attempt, error = %err, "send failed; retrying");
@@ -243,7 +357,6 @@ async fn send_raw_with_retry(provider: &DynProvider, hash: TxHash, raw: &[u8]) -
             }
         }
     }
-    unreachable!("the loop returns on its last attempt")
 }
 
 /// Polls for a receipt until it appears, for up to [`crate::client::DEFAULT_RECEIPT_TIMEOUT`].
