@@ -189,7 +189,6 @@ impl Pipeline {
         let Some(first) = txs.first().map(|t| t.nonce) else { return Ok(()) };
         let provider = self.conn.provider();
         let end = first + txs.len() as u64;
-        let chunks: Vec<&[SignedTx]> = txs.chunks(self.batch).collect();
         let mut next = 0;
         let mut in_flight = FuturesUnordered::new();
         let mut mined = self.mined_nonce().await?;
@@ -197,21 +196,27 @@ impl Pipeline {
         let mut delay = FIRST_POLL;
         loop {
             // Keep batches in flight while the window has room: a batch goes out as soon as one
-            // is answered, not after a whole window.
-            let most = if self.in_order() { 1 } else { BATCHES_IN_FLIGHT };
+            // is answered, not after a whole window. A node that takes them only in order gets
+            // one at a time, carrying what several would.
+            let (most, size) = if self.in_order() {
+                (1, (self.batch * BATCHES_IN_FLIGHT).min(self.window))
+            } else {
+                (BATCHES_IN_FLIGHT, self.batch)
+            };
             let mut blocked = false;
-            while next < chunks.len() && in_flight.len() < most {
-                let chunk_end = chunks[next].last().map_or(first, |t| t.nonce + 1);
+            while next < txs.len() && in_flight.len() < most {
+                let chunk = &txs[next..(next + size).min(txs.len())];
+                let chunk_end = chunk.last().map_or(first, |t| t.nonce + 1);
                 if chunk_end.saturating_sub(mined.max(first)) > self.window as u64 {
                     blocked = true;
                     break;
                 }
-                in_flight.push(self.broadcast(chunks[next]));
-                next += 1;
+                in_flight.push(self.broadcast(chunk));
+                next += chunk.len();
             }
             if let Some(sent) = in_flight.next().await {
                 sent?;
-                if !blocked && next < chunks.len() {
+                if !blocked && next < txs.len() {
                     continue;
                 }
             } else if mined >= end {
@@ -233,7 +238,7 @@ impl Pipeline {
                 send_raw_with_retry(provider, gap.hash, &gap.raw, &self.in_order).await?;
                 last_progress = tokio::time::Instant::now();
             }
-            if mined >= end && in_flight.is_empty() && next == chunks.len() {
+            if mined >= end && in_flight.is_empty() && next == txs.len() {
                 return Ok(());
             }
         }
@@ -244,45 +249,70 @@ impl Pipeline {
         self.in_order.load(Ordering::Relaxed)
     }
 
-    /// Sends `txs` in one JSON-RPC batch. When the batch fails as a whole (a transport error, or
-    /// one refused transaction, which alloy's retry layer turns into a failure of the batch), each
-    /// is sent again on its own with [`send_raw_with_retry`], which accepts a resend the node
-    /// already has and waits out a nonce the node will not hold yet.
+    /// Sends `txs` in one JSON-RPC batch. A batch refused for overtaking an earlier one (a nonce
+    /// past a gap) is sent whole again once the node holds every nonce before it; any other
+    /// failure of the batch as a whole (a transport error, or one refused transaction, which
+    /// alloy's retry layer turns into a failure of the batch) sends each again on its own with
+    /// [`send_raw_with_retry`], which accepts a resend the node already has.
     async fn broadcast(&self, txs: &[SignedTx]) -> Result<()> {
         let provider = self.conn.provider();
-        if txs.len() > 1 {
-            let mut batch = BatchRequest::new(provider.client());
-            let mut waiters = Vec::with_capacity(txs.len());
-            for tx in txs {
-                let waiter = batch
-                    .add_call::<_, TxHash>("eth_sendRawTransaction", &(&tx.raw,))
-                    .map_err(|e| Error::Other(format!("encoding a batch: {e}")))?;
-                waiters.push(waiter);
-            }
-            // Which answers refused a nonce past a gap: the batch overtook an earlier one.
-            let refusals: Vec<Error> = match batch.send().await {
-                Ok(()) => futures::future::join_all(waiters)
-                    .await
-                    .into_iter()
-                    .filter_map(|r| r.err().map(Error::from_rpc))
-                    .collect(),
-                Err(e) => vec![Error::from_rpc(e)],
-            };
+        let mut tries = 0;
+        while txs.len() > 1 && tries < 3 {
+            tries += 1;
+            let refusals = self.send_batch(txs).await?;
             if refusals.is_empty() {
                 return Ok(());
             }
-            if refusals.iter().any(|e| matches!(e, Error::NonceTooHigh { .. })) {
-                self.in_order.store(true, Ordering::Relaxed);
+            if !refusals.iter().any(|e| matches!(e, Error::NonceTooHigh { .. })) {
+                break;
             }
+            self.in_order.store(true, Ordering::Relaxed);
+            self.wait_for_predecessors(txs[0].nonce).await?;
         }
-        // Again one at a time: in nonce order when the node refuses gaps, so each one's
-        // predecessor has reached it.
+        // One at a time: in nonce order when the node refuses gaps, so each one's predecessor
+        // has reached it.
         let concurrency = if self.in_order() { 1 } else { self.concurrency };
         stream::iter(txs)
             .map(|tx| send_raw_with_retry(provider, tx.hash, &tx.raw, &self.in_order))
             .buffered(concurrency)
             .try_collect::<Vec<()>>()
             .await?;
+        Ok(())
+    }
+
+    /// One JSON-RPC batch of `eth_sendRawTransaction`: the node's refusals, classified (none when
+    /// it took them all).
+    async fn send_batch(&self, txs: &[SignedTx]) -> Result<Vec<Error>> {
+        let mut batch = BatchRequest::new(self.conn.provider().client());
+        let mut waiters = Vec::with_capacity(txs.len());
+        for tx in txs {
+            let waiter = batch
+                .add_call::<_, TxHash>("eth_sendRawTransaction", &(&tx.raw,))
+                .map_err(|e| Error::Other(format!("encoding a batch: {e}")))?;
+            waiters.push(waiter);
+        }
+        Ok(match batch.send().await {
+            Ok(()) => futures::future::join_all(waiters)
+                .await
+                .into_iter()
+                .filter_map(|r| r.err().map(Error::from_rpc))
+                .collect(),
+            Err(e) => vec![Error::from_rpc(e)],
+        })
+    }
+
+    /// Waits (a few seconds at most) until the node holds every nonce below `nonce`: the batches
+    /// before it, still on their way.
+    async fn wait_for_predecessors(&self, nonce: u64) -> Result<()> {
+        let provider = self.conn.provider();
+        let deadline = tokio::time::Instant::now() + GAP_WAIT * (GAP_WAITS * (GAP_WAITS + 1) / 2);
+        let mut delay = FIRST_POLL;
+        while provider.get_transaction_count(self.sender).pending().await? < nonce
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(50));
+        }
         Ok(())
     }
 
