@@ -197,9 +197,10 @@ impl Pipeline {
         loop {
             // Keep batches in flight while the window has room: a batch goes out as soon as one
             // is answered, not after a whole window. A node that takes them only in order gets
-            // one at a time, carrying what several would.
+            // one at a time, each carrying as much as the window allows: fewer round trips for
+            // the same work.
             let (most, size) = if self.in_order() {
-                (1, (self.batch * BATCHES_IN_FLIGHT).min(self.window))
+                (1, self.window.max(self.batch))
             } else {
                 (BATCHES_IN_FLIGHT, self.batch)
             };
