@@ -1,6 +1,9 @@
 //! `wbx doctor token ADDR`: is there code; does it answer the ERC-20 reads; does it return the
 //! booleans the standard asks for; is it WBX, and the version and runtime code this client was
-//! built for. A wallet address or a contract of another standard is named as such.
+//! built for. A wallet address or a contract of another standard is named as such. A function that
+//! does not exist (a revert without data) is the contract's answer; a call the node could not run
+//! (an invalid or not-activated opcode) is the chain's, and then the chain's EVM is checked against
+//! what the WBX contracts need (the SDK's preflight) before any verdict on the contract.
 
 use crate::{
     Check, Diagnosis, Doctor, Result,

@@ -1,6 +1,7 @@
 //! `wbx doctor tx HASH`: a failed transaction is replayed on the state it saw (its parent block)
-//! and the revert decoded; a pending one is checked for what keeps it waiting (a nonce gap, a max
-//! fee below the base fee), with the replacement fee that would get it mined.
+//! and the revert decoded; a pending one is checked for what keeps it waiting (a nonce gap, counted
+//! from the account's pending nonce, with the queued nonces from `txpool_inspect` where the node
+//! serves it; a max fee below the base fee), with the command that gets it mined.
 
 use crate::{
     Check, Diagnosis, Doctor, Result,
