@@ -21,6 +21,27 @@ ensure_toolchain() {
   fi
 }
 
+HARDHAT_DIR="$ROOT/scripts/toolchain/hardhat"
+
+# Installs the second EVM node the tests run the story on: Hardhat 3's node (the EDR engine) with
+# the Node.js 22 it needs, pinned in scripts/toolchain/hardhat/package-lock.json (its own folder,
+# an ES module project, so the root package.json stays CommonJS). Only the npm registry is contacted.
+ensure_hardhat() {
+  command -v npm >/dev/null || die "npm is not installed: install Node.js 20+ (apt-get install nodejs npm)"
+  local stamp="$HARDHAT_DIR/node_modules/.wbx-lock"
+  local bin="$HARDHAT_DIR/node_modules/.bin"
+  if [[ ! -x "$bin/hardhat" || ! -x "$bin/node" || ! -f "$stamp" ]] \
+    || ! cmp -s "$HARDHAT_DIR/package-lock.json" "$stamp"; then
+    log "installing the pinned Hardhat node (npm ci in scripts/toolchain/hardhat)"
+    (cd "$HARDHAT_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2 \
+      || die "npm ci failed in scripts/toolchain/hardhat (see above)"
+    [[ -x "$bin/hardhat" && -x "$bin/node" ]] || die "npm ci did not install hardhat and its Node.js"
+    (cd "$HARDHAT_DIR" && "$bin/node" -e 'require("@nomicfoundation/edr-linux-x64-gnu")') 2>/dev/null \
+      || die "the EDR engine (@nomicfoundation/edr-linux-x64-gnu) did not install: Hardhat's node cannot start"
+    cp "$HARDHAT_DIR/package-lock.json" "$stamp"
+  fi
+}
+
 # Prints a TCP port that is free on loopback right now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -66,6 +87,14 @@ ensure_chromium() {
   { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium; } >&2 \
     || die "apt-get could not install chromium"
   [[ -x /usr/bin/chromium ]] || die "apt-get installed chromium but /usr/bin/chromium is missing"
+}
+
+# cargo-nextest runs the Rust tests (each in its own process, with a deadline). The machines ship
+# it; where it is missing it is built from crates.io, pinned.
+ensure_nextest() {
+  cargo nextest --version >/dev/null 2>&1 && return 0
+  log "installing cargo-nextest 0.9.143 (cargo install, from crates.io)"
+  cargo install cargo-nextest --version 0.9.143 --locked >&2 || die "cargo install cargo-nextest failed"
 }
 
 # Runs one named step of a gate, timing it; stops the script on failure.

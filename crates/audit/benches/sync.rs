@@ -59,7 +59,7 @@ async fn main() -> eyre::Result<()> {
     let start = Instant::now();
     let status = std::process::Command::new(&cast)
         .args(["logs", "--from-block", &from.to_string(), "--to-block", &to.to_string()])
-        .args(["--address", &token.to_string(), "--rpc-url", &f.anvil.endpoint(), "--json"])
+        .args(["--address", &token.to_string(), "--rpc-url", &f.node.endpoint(), "--json"])
         .stdout(std::process::Stdio::null())
         .status()?;
     let cast_secs = start.elapsed().as_secs_f64();

@@ -52,6 +52,22 @@ impl Out {
         state().result = Some(text);
     }
 
+    /// Writes `value` (JSON on one line) or `human` to stdout now, for a command that runs until
+    /// it is stopped: what a caller reads while it runs (the URL it serves) cannot wait for the
+    /// end of the run, where [`Out::emit`]'s result is written.
+    pub(crate) fn announce<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        let text = if self.json {
+            serde_json::to_string(value).expect("every result serialises")
+        } else {
+            human().trim_end().to_string()
+        };
+        if let Err(e) = write_stdout(&text)
+            && e.kind() != ErrorKind::BrokenPipe
+        {
+            note(&format!("warning: stdout failed ({e}): {text}"));
+        }
+    }
+
     /// A note for the user on stderr (never part of the result).
     pub(crate) fn note(&self, text: impl AsRef<str>) {
         note(text.as_ref());

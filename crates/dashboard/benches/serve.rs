@@ -91,7 +91,7 @@ async fn main() -> eyre::Result<()> {
     // the million 1-wei transfers are not.
     config.anomalies.large_transfer = Amount::whole(1).raw();
     let reader = Wbx::attach(
-        Connection::connect(&f.anvil.endpoint(), None).await?,
+        Connection::connect(&f.node.endpoint(), None).await?,
         f.admin.deployment().clone(),
     )
     .await?;
@@ -231,7 +231,7 @@ async fn main() -> eyre::Result<()> {
             // The CLI way: sync the copy, then ask for the block's movements.
             let t = Instant::now();
             let copy_s = copy.display().to_string();
-            let rpc = f.anvil.endpoint();
+            let rpc = f.node.endpoint();
             let deployment = dir.path().join("deployment.json");
             f.admin.deployment().write(&deployment)?;
             let common = |v: &[&str]| -> Vec<String> {

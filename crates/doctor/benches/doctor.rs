@@ -104,7 +104,7 @@ async fn latency_proxy(upstream: &str, rtt: Duration) -> String {
 async fn main() {
     let runs: u32 = std::env::var("WBX_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
     let fx = Fixture::new().await;
-    let url = fx.anvil.endpoint();
+    let url = fx.node.endpoint();
     let record = fx.admin.deployment().clone();
     let (token, pool) = (record.token, record.pool);
     let (trader, to) = (address(who::TRADER), address(who::ADMIN));

@@ -150,10 +150,14 @@ impl Doctor {
             Ok(pool) => {
                 queued_check(who, pending, &queued_nonces(&pool, who), &self.sender_flags(who))
             }
-            Err(_) => Check::skip(
+            Err(e) if wbx_sdk::error::is_unserved_method(&e) => {
+                Check::unserved("queued", "transactions behind a nonce gap", "txpool_inspect")
+            }
+            Err(e) => Check::warn(
                 "queued",
                 "transactions behind a nonce gap",
-                "the node does not serve txpool_inspect",
+                "not checked",
+                format!("the node refused txpool_inspect: {}", wbx_sdk::Error::from_rpc(e)),
             ),
         });
         Ok(self.finish(format!("account {who}"), checks, started, before))
@@ -161,7 +165,7 @@ impl Doctor {
 }
 
 /// The nonces of `who`'s transactions the node holds as queued (waiting behind a gap).
-fn queued_nonces(pool: &serde_json::Value, who: Address) -> Vec<u64> {
+pub(crate) fn queued_nonces(pool: &serde_json::Value, who: Address) -> Vec<u64> {
     let key = format!("{who:#x}");
     let Some(queued) = pool["queued"].as_object() else { return Vec::new() };
     let mut nonces: Vec<u64> = queued

@@ -95,6 +95,15 @@ pub(crate) fn simulation_check(
             }
             c
         }
+        Answer::NotRun(why) => {
+            Check::fail(
+                "simulation",
+                title,
+                "the node could not run the call",
+                format!("its EVM stopped at an invalid or not-activated opcode ({why}): the chain may predate an opcode the contracts need"),
+            )
+                .with_fix("`wbx doctor token ADDR` checks what the chain's EVM lacks; use a chain that has activated Cancun")
+        }
         Answer::Failed(why) => {
             Check::fail("simulation", title, "the node refused the call", why.clone())
         }

@@ -134,6 +134,9 @@ pub struct Check {
     /// When `--fix` may apply the fix itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safe_fix: Option<SafeFix>,
+    /// For a check skipped because the node does not serve a JSON-RPC method: that method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unserved_method: Option<&'static str>,
 }
 
 impl Check {
@@ -147,6 +150,16 @@ impl Check {
             cause: None,
             fix: None,
             safe_fix: None,
+            unserved_method: None,
+        }
+    }
+
+    /// A check skipped because the node does not serve `method` (Hardhat serves no `txpool_*`):
+    /// the line says so, and names the method.
+    pub fn unserved(id: &'static str, title: impl Into<String>, method: &'static str) -> Self {
+        Self {
+            unserved_method: Some(method),
+            ..Self::skip(id, title, format!("skipped: the node does not serve {method}"))
         }
     }
 

@@ -168,6 +168,10 @@ pub(crate) enum Answer {
     Data(Bytes),
     /// It reverted; the reason decoded.
     Reverted(Revert),
+    /// The node could not run the call: its EVM stopped at an invalid or not-activated opcode
+    /// (a chain on an older hardfork than the code needs). Not the contract's answer. Holds the
+    /// node's message.
+    NotRun(String),
     /// The node refused the request for another reason.
     Failed(String),
 }
@@ -178,9 +182,15 @@ impl Answer {
             Ok(data) => Self::Data(data),
             Err(e) => match SdkError::from_rpc(e) {
                 SdkError::Revert(r) => Self::Reverted(*r),
+                SdkError::InvalidOpcode { message } => Self::NotRun(message),
                 other => Self::Failed(other.to_string()),
             },
         }
+    }
+
+    /// Whether the node could not run the call at all.
+    pub(crate) fn not_run(&self) -> bool {
+        matches!(self, Self::NotRun(_))
     }
 
     /// The decoded return value, if the call returned one that decodes.

@@ -1,6 +1,9 @@
 //! `wbx doctor token ADDR`: is there code; does it answer the ERC-20 reads; does it return the
 //! booleans the standard asks for; is it WBX, and the version and runtime code this client was
-//! built for. A wallet address or a contract of another standard is named as such.
+//! built for. A wallet address or a contract of another standard is named as such. A function that
+//! does not exist (a revert without data) is the contract's answer; a call the node could not run
+//! (an invalid or not-activated opcode) is the chain's, and then the chain's EVM is checked against
+//! what the WBX contracts need (the SDK's preflight) before any verdict on the contract.
 
 use crate::{
     Check, Diagnosis, Doctor, Result,
@@ -61,7 +64,7 @@ fn bool_return(a: &Answer) -> Result<bool, String> {
         Answer::Data(d) if d.is_empty() => Err("returned nothing".into()),
         Answer::Data(d) => Err(format!("returned {} bytes that are not a bool", d.len())),
         Answer::Reverted(r) => Err(format!("reverted: {r}")),
-        Answer::Failed(e) => Err(e.clone()),
+        Answer::NotRun(e) | Answer::Failed(e) => Err(e.clone()),
     }
 }
 
@@ -120,19 +123,51 @@ impl Doctor {
             Answer::of(balance_w).await,
             Answer::of(allowance_w).await,
         );
+        let (name_a, symbol_a, decimals_a) =
+            (Answer::of(name_w).await, Answer::of(symbol_w).await, Answer::of(decimals_w).await);
+        let (transfer, approve) = (Answer::of(transfer_w).await, Answer::of(approve_w).await);
+        let (erc721_a, erc1155_a) = (Answer::of(erc721_w).await, Answer::of(erc1155_w).await);
+        let version_a = Answer::of(version_w).await;
+
+        // "This function does not exist" (a revert without data, or no return data) is the
+        // contract's answer; "the node could not run the call" (an invalid or not-activated
+        // opcode) is the chain's. The second says nothing about what the contract is, so the
+        // chain's EVM is checked for what WBX needs (one more round trip) before any verdict.
+        let all = [
+            &supply,
+            &balance,
+            &allowance,
+            &name_a,
+            &symbol_a,
+            &decimals_a,
+            &transfer,
+            &approve,
+            &erc721_a,
+            &erc1155_a,
+            &version_a,
+        ];
+        let not_run = all.iter().any(|a| a.not_run());
+        if not_run {
+            checks.push(self.chain_evm_check(&all).await?);
+        }
+
         let answers = |a: &Answer| matches!(a, Answer::Data(d) if d.len() == 32);
+        let reads = [("totalSupply", &supply), ("balanceOf", &balance), ("allowance", &allowance)];
         let missing: Vec<&str> =
-            [("totalSupply", &supply), ("balanceOf", &balance), ("allowance", &allowance)]
-                .iter()
-                .filter(|(_, a)| !answers(a))
-                .map(|(n, _)| *n)
-                .collect();
-        let is_721 =
-            Answer::of(erc721_w).await.decode::<IProbe::supportsInterfaceCall>() == Some(true);
-        let is_1155 =
-            Answer::of(erc1155_w).await.decode::<IProbe::supportsInterfaceCall>() == Some(true);
+            reads.iter().filter(|(_, a)| !answers(a)).map(|(n, _)| *n).collect();
+        let unrun: Vec<&str> = reads.iter().filter(|(_, a)| a.not_run()).map(|(n, _)| *n).collect();
+        let is_721 = erc721_a.decode::<IProbe::supportsInterfaceCall>() == Some(true);
+        let is_1155 = erc1155_a.decode::<IProbe::supportsInterfaceCall>() == Some(true);
         let erc20 = missing.is_empty();
-        checks.push(if erc20 && !is_721 && !is_1155 {
+        checks.push(if !unrun.is_empty() {
+            Check::fail(
+                "erc20",
+                "ERC-20 reads",
+                format!("the node could not run {}", unrun.join(", ")),
+                "the chain's EVM stopped at an opcode it lacks, so the reads say nothing about the contract (see the chain EVM check)",
+            )
+            .with_fix(CHAIN_FIX)
+        } else if erc20 && !is_721 && !is_1155 {
             Check::pass(
                 "erc20",
                 "ERC-20 reads",
@@ -163,12 +198,23 @@ impl Doctor {
         });
 
         let (name, symbol, decimals) = (
-            Answer::of(name_w).await.decode::<IProbe::nameCall>(),
-            Answer::of(symbol_w).await.decode::<IProbe::symbolCall>(),
-            Answer::of(decimals_w).await.decode::<IProbe::decimalsCall>(),
+            name_a.decode::<IProbe::nameCall>(),
+            symbol_a.decode::<IProbe::symbolCall>(),
+            decimals_a.decode::<IProbe::decimalsCall>(),
         );
+        let meta_unrun: Vec<&str> =
+            [("name", &name_a), ("symbol", &symbol_a), ("decimals", &decimals_a)]
+                .iter()
+                .filter(|(_, a)| a.not_run())
+                .map(|(n, _)| *n)
+                .collect();
         checks.push(match (&name, &symbol, decimals) {
             (Some(n), Some(s), Some(d)) => Check::pass("metadata", "metadata (optional)", format!("{n} ({s}), {d} decimals")),
+            _ if !meta_unrun.is_empty() => Check::skip(
+                "metadata",
+                "metadata (optional)",
+                format!("the node could not run {}", meta_unrun.join(", ")),
+            ),
             _ if !erc20 => Check::skip("metadata", "metadata (optional)", "not an ERC-20"),
             _ => Check::warn(
                 "metadata",
@@ -179,7 +225,6 @@ impl Doctor {
         });
 
         if erc20 && !is_721 && !is_1155 {
-            let (transfer, approve) = (Answer::of(transfer_w).await, Answer::of(approve_w).await);
             let t = bool_return(&transfer);
             let a = bool_return(&approve);
             let nothing = [&t, &a].iter().any(|x| matches!(x, Err(e) if e == "returned nothing"));
@@ -198,6 +243,8 @@ impl Doctor {
                 .with_fix("call it through OpenZeppelin's SafeERC20 (safeTransfer/forceApprove), which accepts an empty return")
             } else if a.is_ok() || t.is_ok() {
                 Check::pass("returns-bool", "bool returns", detail)
+            } else if transfer.not_run() || approve.not_run() {
+                Check::skip("returns-bool", "bool returns", "the node could not run transfer or approve")
             } else {
                 Check::warn(
                     "returns-bool",
@@ -206,28 +253,49 @@ impl Doctor {
                     "neither probe returned, so the return values could not be checked",
                 )
             });
+        } else if !unrun.is_empty() {
+            checks.push(Check::skip(
+                "returns-bool",
+                "bool returns",
+                "the node could not run the ERC-20 reads",
+            ));
         } else {
             checks.push(Check::skip("returns-bool", "bool returns", "not an ERC-20"));
         }
 
-        let version = Answer::of(version_w).await.decode::<IProbe::versionCall>();
-        match &version {
-            None if erc20 => {
+        let version = version_a.decode::<IProbe::versionCall>();
+        match (&version, &version_a) {
+            (None, Answer::NotRun(e)) => checks.push(
+                Check::fail(
+                    "wbx",
+                    "WBX version",
+                    "the node could not run version()",
+                    format!("its EVM stopped at an invalid or not-activated opcode ({e}): that says nothing about whether the contract is WBX (the runtime code check does), only that this chain cannot run it"),
+                )
+                .with_fix(CHAIN_FIX),
+            ),
+            (None, Answer::Failed(e)) => checks.push(Check::warn(
+                "wbx",
+                "WBX version",
+                "the node refused version()",
+                e.clone(),
+            )),
+            (None, _) if erc20 => {
                 checks.push(
                     Check::fail(
                         "wbx",
                         "WBX version",
                         "no version()",
-                        format!("{address} is an ERC-20 but not WBX: it has no version(), so wbx commands cannot drive it"),
+                        format!("{address} is an ERC-20 but not WBX: it has no version() (the call reverted without data or returned nothing), so wbx commands cannot drive it"),
                     )
                     .with_fix("point --token (or the deployment record) at the WBX token: `wbx status` shows it"),
                 );
             }
-            None => checks.push(Check::skip("wbx", "WBX version", "not an ERC-20")),
-            Some(v) if v.as_str() == EXPECTED_VERSION => {
+            (None, _) => checks.push(Check::skip("wbx", "WBX version", "not an ERC-20")),
+            (Some(v), _) if v.as_str() == EXPECTED_VERSION => {
                 checks.push(Check::pass("wbx", "WBX version", format!("{v}, the version this client was built for")))
             }
-            Some(v) => checks.push(
+            (Some(v), _) => checks.push(
                 Check::fail(
                     "wbx",
                     "WBX version",
@@ -237,7 +305,8 @@ impl Doctor {
                 .with_fix("deploy the current version (`wbx deploy --force --account <DEPLOYER>`), or use a wbx built for that version"),
             ),
         }
-        if version.is_some() {
+        // The code is read, not run: it tells WBX apart even on a chain that cannot run it.
+        if version.is_some() || version_a.not_run() {
             let same =
                 same_runtime_code(&code, &WebexToken::DEPLOYED_BYTECODE, WEBEX_TOKEN_IMMUTABLES);
             checks.push(if same {
@@ -254,7 +323,50 @@ impl Doctor {
         }
         Ok(self.finish(subject, checks, started, before))
     }
+
+    /// The chain's EVM against what the WBX contracts need (the SDK's preflight, one round trip),
+    /// after a call the node could not run.
+    async fn chain_evm_check(&self, answers: &[&Answer]) -> Result<Check> {
+        let title = "chain EVM";
+        let report =
+            wbx_sdk::preflight::probe(self.client(), &wbx_sdk::preflight::required()).await?;
+        let first = answers
+            .iter()
+            .find_map(|a| match a {
+                Answer::NotRun(e) => Some(e.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        Ok(match report.into_result() {
+            Err(wbx_sdk::Error::ChainUnsupported(missing)) => {
+                let names: Vec<String> = missing
+                    .missing
+                    .iter()
+                    .map(|c| format!("{} ({})", c.name, c.hardfork))
+                    .collect();
+                Check::fail(
+                    "evm",
+                    title,
+                    format!("lacks {}", names.join(", ")),
+                    missing.to_string(),
+                )
+                .with_fix(CHAIN_FIX)
+            }
+            Err(e) => Check::warn("evm", title, "could not be checked", e.to_string()),
+            Ok(report) => Check::warn(
+                "evm",
+                title,
+                format!("has the {} opcodes WBX needs", report.present.len()),
+                format!(
+                    "the node could not run some calls all the same (its EVM stopped at an invalid or not-activated opcode: {first})"
+                ),
+            ),
+        })
+    }
 }
+
+/// The fix when the chain cannot run the contracts.
+const CHAIN_FIX: &str = "use a chain that has activated Cancun (--rpc-url), or start the node with a later hardfork (e.g. `anvil --hardfork prague`)";
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! `wbx doctor tx HASH`: a failed transaction is replayed on the state it saw (its parent block)
-//! and the revert decoded; a pending one is checked for what keeps it waiting (a nonce gap, a max
-//! fee below the base fee), with the replacement fee that would get it mined.
+//! and the revert decoded; a pending one is checked for what keeps it waiting (a nonce gap, counted
+//! from the account's pending nonce, with the queued nonces from `txpool_inspect` where the node
+//! serves it; a max fee below the base fee), with the command that gets it mined.
 
 use crate::{
     Check, Diagnosis, Doctor, Result,
@@ -121,7 +122,7 @@ impl Doctor {
                 "the replay on the parent block succeeds",
                 "it depended on a transaction mined before it in the same block, which the replay cannot see",
             ),
-            Answer::Failed(e) => Check::warn("revert", title, "no replay", e),
+            Answer::NotRun(e) | Answer::Failed(e) => Check::warn("revert", title, "no replay", e),
         })
     }
 
@@ -130,34 +131,86 @@ impl Doctor {
         let from = tx.from();
         let mut r = Reads::new(self.client());
         let latest_w = r.nonce(from, BlockNumberOrTag::Latest);
+        let pending_w = r.nonce(from, BlockNumberOrTag::Pending);
+        // Which later nonces the node holds as queued; not every node serves the txpool API.
+        let pool_w = r.add::<_, serde_json::Value>("txpool_inspect", ());
         r.send().await?;
-        let next: u64 = latest_w.await?.to();
+        let mined: u64 = latest_w.await?.to();
+        let next: u64 = pending_w.await?.to();
+        let pool = pool_w.await;
         let nonce = tx.nonce();
         let mut checks = Vec::new();
-        if nonce > next {
+        if nonce < mined {
+            checks.push(Check::fail(
+                "nonce-gap",
+                "nonce",
+                format!("nonce {nonce}, but {from} has mined nonces up to {}", mined - 1),
+                format!("nonce {nonce} was taken by another transaction that was mined: this one can never be mined"),
+            )
+            .with_fix("nothing to fix in the pool: send the call again (it gets a new nonce)"));
+        } else if nonce < next {
+            let ahead = nonce - mined;
+            checks.push(Check::pass(
+                "nonce-gap",
+                "nonce",
+                if ahead == 0 {
+                    format!("nonce {nonce} is the next one to mine")
+                } else {
+                    format!("nonce {nonce} is ready: {ahead} pending transaction(s) of {from} before it are mined first")
+                },
+            ));
+        } else {
+            // Queued: every nonce below `next` is mined or pending, so `next` itself is missing
+            // (a transaction the node held at `next` would be pending); between it and this one,
+            // whatever the node does not hold as queued is missing too.
+            let queued = match &pool {
+                Ok(pool) => Some(crate::account::queued_nonces(pool, from)),
+                Err(_) => None,
+            };
+            let missing: Vec<u64> = match &queued {
+                Some(q) => (next..nonce).filter(|n| !q.contains(n)).collect(),
+                None => vec![next],
+            };
+            let list = missing.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
+            let unknown = if queued.is_none() && nonce > next + 1 {
+                format!(
+                    " (and which of nonces {}..={} the node holds was not checked: it does not serve txpool_inspect)",
+                    next + 1,
+                    nonce - 1
+                )
+            } else {
+                String::new()
+            };
+            let mut fix = format!(
+                "fill the gap, one empty transaction per missing nonce: wbx tx cancel --nonce {next} {}",
+                self.sender_flags(from)
+            );
+            if missing.len() > 1 {
+                fix.push_str(&format!(
+                    "  (then the same with --nonce {})",
+                    missing[1..].iter().map(u64::to_string).collect::<Vec<_>>().join(", --nonce ")
+                ));
+            }
             checks.push(
                 Check::fail(
                     "nonce-gap",
                     "nonce",
-                    format!("nonce {nonce}, the account's next is {next}"),
+                    format!("nonce {nonce}, but the account's next free nonce is {next}"),
                     format!(
-                        "stuck behind a nonce gap: {from} has mined nonces up to {}, so nonces {next}..{} must be mined before this one",
-                        next.saturating_sub(1) as i128,
-                        nonce - 1
+                        "queued behind a nonce gap: {from}'s nonces below {next} are mined or pending, the node holds no transaction with nonce {list}{unknown}, so this one waits"
                     ),
                 )
-                .with_fix(format!(
-                    "fill the gap, one empty transaction per missing nonce {next}..={}: wbx tx cancel --nonce {next} {}",
-                    nonce - 1,
-                    self.sender_flags(from)
-                )),
+                .with_fix(fix),
             );
-        } else {
-            checks.push(Check::pass(
-                "nonce-gap",
-                "nonce",
-                format!("nonce {nonce} is the next one to mine"),
-            ));
+            if let Err(e) = &pool
+                && wbx_sdk::error::is_unserved_method(e)
+            {
+                checks.push(Check::unserved(
+                    "queued",
+                    "transactions queued before it",
+                    "txpool_inspect",
+                ));
+            }
         }
         let max_fee = alloy::consensus::Transaction::max_fee_per_gas(tx);
         let tip = alloy::consensus::Transaction::max_priority_fee_per_gas(tx).unwrap_or(max_fee);

@@ -17,14 +17,14 @@
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, U256, keccak256},
-    providers::{Provider, ext::AnvilApi},
+    providers::Provider,
     rpc::types::TransactionRequest,
     sol_types::SolCall,
 };
 use std::time::Instant;
 use wbx_keeper::{Keeper, KeeperConfig};
 use wbx_sdk::{GrantKind, Role, SignerSource, contracts::WebexToken, pipeline::Pipeline};
-use wbx_testing::{Fixture, account, who};
+use wbx_testing::{DevRpc, Fixture, account, who};
 
 fn status_kb(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -50,9 +50,9 @@ async fn main() -> eyre::Result<()> {
     // The grants from the admin, signed locally, many per block: anvil's time per block grows with
     // its state, so one transaction per block would take minutes.
     let start = Instant::now();
-    let admin = account(&f.anvil, who::ADMIN).await;
+    let admin = account(&f.node, who::ADMIN).await;
     let p = f.admin.provider();
-    p.anvil_set_auto_mine(false).await?;
+    p.set_automine(false).await?;
     for chunk in holders.chunks(250) {
         // Full blocks raise the base fee: fresh fees for each chunk.
         let mut pipeline = Pipeline::new(&admin).await?;
@@ -73,10 +73,10 @@ async fn main() -> eyre::Result<()> {
         }
         let end = pipeline.next_nonce();
         while p.get_transaction_count(f.admin.sender()?).latest().await? < end {
-            p.anvil_mine(Some(1), None).await?;
+            p.mine_block().await?;
         }
     }
-    p.anvil_set_auto_mine(true).await?;
+    p.set_automine(true).await?;
     println!("granted {n} Extended grants in {:.1} s", start.elapsed().as_secs_f64());
 
     // The keeper; its memory is measured from here (peak RSS reset).
@@ -87,7 +87,7 @@ async fn main() -> eyre::Result<()> {
     let mut cfg = KeeperConfig::new(&path);
     cfg.idle = wbx_keeper::IdleRule::NONE; // the holders never act; renew them all
     let conn =
-        wbx_keeper::connect(&f.anvil.endpoint(), Some(&SignerSource::DevAccount(who::KEEPER)))
+        wbx_keeper::connect(&f.node.endpoint(), Some(&SignerSource::DevAccount(who::KEEPER)))
             .await?;
     let mut keeper = Keeper::open(f.admin.with_connection(conn), cfg).await?;
     let start = Instant::now();

@@ -119,6 +119,7 @@ pub async fn deploy_resumable(
     mut save: impl FnMut(&DeployProgress) -> Result<()>,
 ) -> Result<Wbx> {
     let admin = conn.require_sender()?;
+    crate::preflight::check(conn.provider().client()).await?;
     if config.fee_bps > 100 {
         return Err(Error::Other(format!(
             "a pool fee of {} bps is above the maximum of 100 bps (1%)",

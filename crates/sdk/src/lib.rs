@@ -4,8 +4,9 @@
 //! built on this crate. It connects to a node ([`Connection`]), attaches to a deployment ([`Wbx`],
 //! from a [`Deployment`] record) or makes one ([`deploy()`]), and offers every contract operation
 //! with exact [`Amount`]s, roles and buckets by name, errors decoded into the contracts' own custom
-//! errors ([`Error`], [`Revert`]), chunked event queries and a live event stream ([`events`]), and
-//! pipelined sending with local nonces ([`pipeline`]).
+//! errors ([`Error`], [`Revert`]), chunked event queries and a live event stream ([`events`]),
+//! pipelined sending with local nonces ([`pipeline`]), and a check that a chain's EVM has what the
+//! contracts need before anything is sent ([`preflight`]).
 //!
 //! ```no_run
 //! # async fn run() -> wbx_sdk::Result<()> {
@@ -32,6 +33,7 @@ pub mod names;
 pub mod payment;
 pub mod payouts;
 pub mod pipeline;
+pub mod preflight;
 pub mod replace;
 pub mod signer;
 pub mod tx;

@@ -26,7 +26,7 @@ pub async fn allocations(f: &Fixture, n: usize) -> wbx_sdk::Result<(u64, u64, Ve
     let recipients: Vec<Address> = (0..64u64)
         .map(|i| Address::from_word(keccak256(U256::from(i).to_be_bytes::<32>())))
         .collect();
-    let admin = account(&f.anvil, who::ADMIN).await;
+    let admin = account(&f.node, who::ADMIN).await;
     p.anvil_set_auto_mine(false).await?;
     let mut made = 0usize;
     while made < n {

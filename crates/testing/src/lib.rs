@@ -1,15 +1,18 @@
-//! Test support for WBX: real anvil nodes started from the project's pinned toolchain
-//! (`node_modules/.bin/anvil`, installed by `npm ci`), a deployed fixture with one account per
-//! role, and anvil's time travel. Each test gets its own node, so tests run in parallel.
+//! Test support for WBX: real nodes started from the project's pinned toolchain (anvil from
+//! `node_modules/.bin/anvil`, installed by `npm ci`; Hardhat's node from `scripts/toolchain/hardhat`,
+//! see [`node`]), a deployed fixture with one account per role, and time travel through the RPC
+//! both nodes serve. Each test gets its own node, so tests run in parallel.
 
 pub mod bulk;
 pub mod http;
+pub mod node;
 pub mod proxy;
+
+pub use node::{DevRpc, Node, NodeError, NodeKind};
 
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::Address,
-    providers::ext::AnvilApi,
 };
 use std::path::PathBuf;
 
@@ -50,11 +53,29 @@ pub fn spawn_anvil() -> AnvilInstance {
     anvil().spawn()
 }
 
-/// Anvil's dev account `n` as a connection to `anvil`.
-pub async fn account(anvil: &AnvilInstance, n: u32) -> Connection {
-    Connection::connect(&anvil.endpoint(), Some(&SignerSource::DevAccount(n)))
+/// A node's JSON-RPC URL: what [`account`] connects to.
+pub trait Endpoint {
+    /// The HTTP JSON-RPC URL.
+    fn endpoint(&self) -> String;
+}
+
+impl Endpoint for AnvilInstance {
+    fn endpoint(&self) -> String {
+        AnvilInstance::endpoint(self)
+    }
+}
+
+impl Endpoint for Node {
+    fn endpoint(&self) -> String {
+        Node::endpoint(self)
+    }
+}
+
+/// Dev account `n` (anvil's and Hardhat's are the same) as a connection to `node`.
+pub async fn account(node: &impl Endpoint, n: u32) -> Connection {
+    Connection::connect(&node.endpoint(), Some(&SignerSource::DevAccount(n)))
         .await
-        .expect("connect to anvil")
+        .expect("connect to the node")
 }
 
 /// The address of anvil's dev account `n`.
@@ -83,22 +104,32 @@ pub mod who {
 /// A node with WBX deployed (pool seeded) and one account per role, each funded with 1,000 WBX
 /// when it may hold tokens.
 pub struct Fixture {
-    /// The node; dropping the fixture stops it.
-    pub anvil: AnvilInstance,
+    /// The node (anvil unless made [`Fixture::on_node`]); dropping the fixture stops it.
+    pub node: Node,
     /// The deployment as the top admin.
     pub admin: Wbx,
 }
 
 impl Fixture {
-    /// Starts a node and deploys.
+    /// Starts an anvil node and deploys.
     pub async fn new() -> Self {
         Self::on(anvil()).await
     }
 
-    /// Starts the node `builder` describes (extra anvil flags) and deploys.
+    /// Starts the anvil `builder` describes (extra anvil flags) and deploys.
     pub async fn on(builder: Anvil) -> Self {
-        let anvil = builder.spawn();
-        let conn = account(&anvil, who::ADMIN).await;
+        Self::deploy_on(Node::anvil(builder).expect("start anvil")).await
+    }
+
+    /// Starts a fresh node of `kind` and deploys.
+    pub async fn on_node(kind: NodeKind) -> Self {
+        let node = Node::start(kind).unwrap_or_else(|e| panic!("{e}"));
+        Self::deploy_on(node).await
+    }
+
+    /// Deploys on a running node.
+    pub async fn deploy_on(node: Node) -> Self {
+        let conn = account(&node, who::ADMIN).await;
         let admin = deploy(&conn, &DeployConfig::default()).await.expect("deploy");
         let grants = [
             (who::TRADER, Role::Trader, GrantKind::Standard),
@@ -116,18 +147,17 @@ impl Fixture {
             .collect();
         let id = wbx_sdk::PaymentId::reference("fixture: trader funding").expect("a reference");
         admin.allocate_batch(wbx_sdk::Bucket::CommunityRewards, &payouts, id).await.expect("fund");
-        Self { anvil, admin }
+        Self { node, admin }
     }
 
-    /// The deployment as anvil's dev account `n`.
+    /// The deployment as dev account `n`.
     pub async fn as_account(&self, n: u32) -> Wbx {
-        self.admin.with_connection(account(&self.anvil, n).await)
+        self.admin.with_connection(account(&self.node, n).await)
     }
 
-    /// Moves the chain's clock forward by `seconds` and mines a block.
+    /// Moves the chain's clock forward by `seconds` and mines a block (`evm_increaseTime` and
+    /// `evm_mine`, which every node here serves).
     pub async fn advance(&self, seconds: u64) {
-        let p = self.admin.provider();
-        p.anvil_increase_time(seconds).await.expect("increase time");
-        p.anvil_mine(Some(1), None).await.expect("mine");
+        self.admin.provider().travel(seconds).await.expect("time travel");
     }
 }

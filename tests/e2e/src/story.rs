@@ -1,20 +1,19 @@
-//! The policy story, played end to end with the real `wbx` binary on a throwaway anvil node.
+//! The policy story, played end to end with the real `wbx` binary on a throwaway node: anvil, or
+//! Hardhat 3's node (EDR), the same story on either.
 //!
 //! One definition serves two callers: `scripts/demo` prints it for a newcomer, and the end-to-end
-//! test (`tests/it/story.rs`) runs the very same steps. Each step checks its outcome as it goes,
+//! tests (`tests/it/story.rs`) run the very same steps on both nodes. Each step checks its outcome as it goes,
 //! on chain through the SDK and in what the binary printed and its exit code, so a demo that
 //! finishes is also a demo that was right; the first wrong outcome stops the story with an error
 //! naming the step and what was expected.
 //!
 //! Every command runs in a fresh working folder (the deployment record, the CSV file, the keeper's
 //! state and the audit database live there), against a node this story starts and stops: nothing
-//! is left running and a second run starts from scratch.
+//! is left running and a second run starts from scratch. Where a node lacks a method a `wbx`
+//! command would use, the command says which check it skipped, and the story lists every such skip
+//! at the end ([`Story::skips`]).
 
-use alloy::{
-    node_bindings::AnvilInstance,
-    primitives::Address,
-    providers::{Provider, ext::AnvilApi},
-};
+use alloy::{primitives::Address, providers::Provider};
 use eyre::{Result, WrapErr, bail, ensure, eyre};
 use std::{
     fmt::Write as _,
@@ -25,15 +24,17 @@ use std::{
 };
 use tokio::process::{Child, Command};
 use wbx_sdk::{Amount, Bucket, Connection, Deployment, GrantKind, GrantStatus, Role, Wbx};
+use wbx_testing::{DevRpc, Node, NodeKind};
 
-/// Who plays which part: anvil's dev accounts (local chains only; `wbx` refuses them elsewhere).
+/// Who plays which part: the node's dev accounts (anvil's and Hardhat's are the same; local chains
+/// only, `wbx` refuses them elsewhere).
 #[derive(Debug, Clone, Copy)]
 pub struct Player {
     /// Name used in the narration.
     pub name: &'static str,
     /// The part.
     pub part: &'static str,
-    /// Anvil dev account index.
+    /// Dev account index.
     pub index: u32,
 }
 
@@ -83,6 +84,20 @@ impl Run {
     }
 }
 
+/// A check a `wbx` command skipped because the node does not serve a method it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skip {
+    /// The command (`wbx doctor account --dev-account 1`).
+    pub command: String,
+    /// The line it printed, trimmed (`skip  transactions behind a nonce gap  skipped: ...`).
+    pub line: String,
+    /// The method the node does not serve.
+    pub method: String,
+}
+
+/// What a command prints on a check it skipped for want of a method (the doctor's wording).
+const UNSERVED: &str = "skipped: the node does not serve ";
+
 /// One finished step: its title and the checks it passed.
 #[derive(Debug, Clone)]
 pub struct StepReport {
@@ -98,7 +113,7 @@ pub struct StepReport {
 /// deployment for checking outcomes.
 pub struct Story {
     wbx: PathBuf,
-    anvil: AnvilInstance,
+    node: Node,
     work: tempfile::TempDir,
     reader: Option<Wbx>,
     keeper: Option<Child>,
@@ -106,6 +121,7 @@ pub struct Story {
     reports: Vec<StepReport>,
     current: Option<StepReport>,
     keep_report: Option<PathBuf>,
+    skips: Vec<Skip>,
 }
 
 /// The `wbx` binary beside the running executable (the demo binary lives in `target/<profile>`,
@@ -146,12 +162,12 @@ fn free_port() -> Result<u16> {
 }
 
 impl Story {
-    /// Starts a fresh anvil node and a fresh working folder. Output is coloured on a terminal.
-    pub fn start(wbx: PathBuf) -> Result<Self> {
-        let anvil = wbx_testing::anvil().try_spawn().wrap_err("start anvil")?;
+    /// Starts a fresh node of `kind` and a fresh working folder. Output is coloured on a terminal.
+    pub fn start(wbx: PathBuf, kind: NodeKind) -> Result<Self> {
+        let node = Node::start(kind).wrap_err_with(|| format!("start {kind}"))?;
         Ok(Self {
             wbx,
-            anvil,
+            node,
             work: tempfile::Builder::new().prefix("wbx-story-").tempdir()?,
             reader: None,
             keeper: None,
@@ -159,7 +175,18 @@ impl Story {
             reports: Vec::new(),
             current: None,
             keep_report: None,
+            skips: Vec::new(),
         })
+    }
+
+    /// The node implementation the story runs on.
+    pub fn node_kind(&self) -> NodeKind {
+        self.node.kind()
+    }
+
+    /// Every check a command skipped because this node does not serve a method, in order.
+    pub fn skips(&self) -> &[Skip] {
+        &self.skips
     }
 
     /// Copies the auditor's HTML report to `path` when it is written (the working folder goes
@@ -170,12 +197,12 @@ impl Story {
 
     /// The node's RPC URL.
     pub fn rpc_url(&self) -> String {
-        self.anvil.endpoint()
+        self.node.endpoint()
     }
 
     /// The process ids this story started and must stop: the node, and the keeper while it runs.
     pub fn processes(&self) -> Vec<u32> {
-        let mut pids = vec![self.anvil.child().id()];
+        let mut pids = vec![self.node.pid()];
         pids.extend(self.keeper.as_ref().and_then(Child::id));
         pids
     }
@@ -185,8 +212,8 @@ impl Story {
         self.work.path()
     }
 
-    /// Plays the seven steps of the policy story, then stops the keeper. The node stops when the
-    /// story is dropped.
+    /// Plays the seven steps of the policy story, stops the keeper, and names every check skipped
+    /// on this node. The node stops when the story is dropped.
     pub async fn play(&mut self) -> Result<Vec<StepReport>> {
         self.cast_list();
         self.deploy().await.wrap_err("step 1 (deploy)")?;
@@ -197,15 +224,37 @@ impl Story {
         self.audit().await.wrap_err("step 6 (audit)")?;
         self.dashboard().await.wrap_err("step 7 (dashboard)")?;
         self.stop_keeper().await?;
+        self.name_skips();
         Ok(std::mem::take(&mut self.reports))
+    }
+
+    /// The closing note: what this node could not serve, command by command.
+    fn name_skips(&self) {
+        let kind = self.node_kind();
+        self.say("");
+        if self.skips.is_empty() {
+            self.say(&format!(
+                "no check was skipped: {kind} serves every method the commands used"
+            ));
+            return;
+        }
+        self.say(
+            &self.bold(&format!(
+                "Checks skipped on {kind} (it does not serve the method they need)"
+            )),
+        );
+        for skip in &self.skips {
+            self.say(&format!("  $ {}: {}", skip.command, skip.line));
+        }
     }
 
     fn cast_list(&self) {
         self.say(&format!(
-            "node   {}  (a throwaway anvil; it stops when the story ends)",
-            self.rpc_url()
+            "node   {}  (a throwaway {} node; it stops when the story ends)",
+            self.rpc_url(),
+            self.node_kind()
         ));
-        self.say(&self.bold("Who is who (anvil's dev accounts, local chains only)"));
+        self.say(&self.bold("Who is who (the node's dev accounts, local chains only)"));
         for p in [ADMIN, ALICE, BOB, CAROL, DAVE, KEEPER, ERIN] {
             self.say(&format!(
                 "  {:<6} {}  {} (--dev-account {})",
@@ -400,6 +449,9 @@ impl Story {
         );
         self.ok(&["transfer", &bob, "1"], ALICE).await?;
         self.check("a fresh grant, renewed by hand for another 30 minutes, and Alice trades again");
+        let run = self.ok(&["doctor", "account"], ALICE).await?;
+        expect_text(&run, "no problem found")?;
+        self.check("`wbx doctor account` finds nothing wrong with Alice's account");
         self.end();
         Ok(())
     }
@@ -690,11 +742,10 @@ impl Story {
     /// Moves the chain's clock forward and mines a block.
     async fn travel(&self, seconds: u64) -> Result<()> {
         let p = self.reader()?.provider();
-        p.anvil_increase_time(seconds).await?;
-        p.anvil_mine(Some(1), None).await?;
+        p.travel(seconds).await?;
         let block = p.get_block_number().await?;
         self.say(&self.dim(&format!(
-            "... {} later (anvil evm_increaseTime; block {block}) ...",
+            "... {} later (evm_increaseTime; block {block}) ...",
             humantime::format_duration(Duration::from_secs(seconds))
         )));
         Ok(())
@@ -746,6 +797,15 @@ impl Story {
             let text = text.trim_end();
             if !text.is_empty() {
                 self.say(text);
+            }
+        }
+        for line in run.stdout.lines() {
+            if let Some((_, method)) = line.split_once(UNSERVED) {
+                self.skips.push(Skip {
+                    command: format!("wbx {}", run.args.join(" ")),
+                    line: line.trim().to_string(),
+                    method: method.split_whitespace().next().unwrap_or_default().to_string(),
+                });
             }
         }
         if let Some(step) = &mut self.current {

@@ -24,7 +24,7 @@ async fn a_provider_that_caps_log_ranges_gets_split_requests_and_the_same_index(
     let dir = tempfile::tempdir().unwrap();
     let (direct, _) = sync(&f, &dir.path().join("direct.sqlite")).await;
 
-    let proxy = RpcProxy::start(&f.anvil.endpoint(), Faults::capped_log_range(MAX_RANGE)).await;
+    let proxy = RpcProxy::start(&f.node.endpoint(), Faults::capped_log_range(MAX_RANGE)).await;
     let capped = Connection::connect(proxy.url(), None).await.unwrap();
     // The default first range (10,000 blocks) is far wider than the cap.
     let (db, report) = wbx_audit::sync(
@@ -46,7 +46,7 @@ async fn backends_a_block_apart_are_no_reorg_and_give_the_same_index() {
     let f = Fixture::new().await;
     history(&f).await;
     let dir = tempfile::tempdir().unwrap();
-    let proxy = RpcProxy::start(&f.anvil.endpoint(), Faults::split_backends()).await;
+    let proxy = RpcProxy::start(&f.node.endpoint(), Faults::split_backends()).await;
     let split = Connection::connect(proxy.url(), None).await.unwrap();
     let path = dir.path().join("split.sqlite");
     // Sync, let the chain grow, sync again: each run reads the head from one backend and blocks

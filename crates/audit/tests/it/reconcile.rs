@@ -8,7 +8,7 @@ use alloy::{
 };
 use wbx_audit::reconcile::reconcile;
 use wbx_sdk::Amount;
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 #[tokio::test]
 async fn reconcile_is_clean_then_finds_every_planted_difference() {
@@ -90,7 +90,7 @@ async fn reconcile_is_clean_then_finds_every_planted_difference() {
         .await
         .unwrap();
     // The chain is read at the indexed block, so mine one and index it.
-    f.admin.provider().anvil_mine(Some(1), None).await.unwrap();
+    f.admin.provider().mine_block().await.unwrap();
     let (db, _) = {
         drop(db);
         sync(&f, &dir.path().join("b.sqlite")).await

@@ -94,7 +94,7 @@ impl ServeArgs {
             e => CliError::failure("dashboard-failed", e.to_string()),
         })?;
         let url = dashboard.url().to_string();
-        out.emit(&serde_json::json!({ "url": url, "db": db }), || {
+        out.announce(&serde_json::json!({ "url": url, "db": db }), || {
             format!("serving the audit dashboard at {url} (index {})", db.display())
         });
         out.note("sign in with an Auditor or Admin grant; Ctrl-C stops it");

@@ -94,6 +94,7 @@ impl DeployArgs {
             return Err(wbx_sdk::Error::NoSigner.into());
         }
         let conn = self.wallet.connect(&self.rpc).await?;
+        wbx_sdk::preflight::check(conn.provider().client()).await?;
         let path = self.out.clone().unwrap_or_else(|| {
             Deployment::default_path(std::path::Path::new("."), conn.chain_id())
         });

@@ -6,6 +6,7 @@ use crate::{
     error::Result,
     output::Out,
 };
+use alloy::providers::Provider as _;
 use clap::Args;
 use wbx_sdk::Wbx;
 
@@ -23,7 +24,7 @@ impl StatusArgs {
     pub(crate) async fn run(self, out: Out) -> Result {
         let wbx = self.read.reader().await?;
         let d = wbx.deployment().clone();
-        let (version, supply, paused, buckets, pool, now, pools) = tokio::try_join!(
+        let reads = tokio::try_join!(
             wbx.version(),
             wbx.total_supply(),
             wbx.is_paused(),
@@ -31,7 +32,14 @@ impl StatusArgs {
             wbx.pool_state(),
             wbx.now(),
             wbx.pools()
-        )?;
+        );
+        // A read a WBX contract never fails that way: the chain's EVM may lack what it needs.
+        let (version, supply, paused, buckets, pool, now, pools) = match reads {
+            Ok(reads) => reads,
+            Err(e) => {
+                return Err(wbx_sdk::preflight::explain(wbx.provider().client(), e).await.into());
+            }
+        };
         let me = wbx.connection().sender();
         let grants = match me {
             Some(a) => wbx.grants_of(a).await?,

@@ -108,8 +108,10 @@ async fn only_the_top_admin_registers_and_only_pools_of_this_token() {
         .fails(FAILURE, &[&format!("{dev} is not a pool of this token"), "never a wallet"]);
     // The token itself is a contract, but no pool of itself.
     let token = cli.sdk().deployment().token;
-    cli.by(who::ADMIN, &["admin", "register-pool", &token.to_string()])
-        .fails(FAILURE, &[&format!("{token} is not a pool of this token")]);
+    cli.by(who::ADMIN, &["admin", "register-pool", &token.to_string()]).fails(
+        BAD_INPUT,
+        &[&format!("{token} is the WBX token contract itself"), "nothing was sent"],
+    );
     assert_eq!(cli.nonce(top).await, nonce);
     assert!(!is_pool(&cli, dev).await);
 

@@ -89,7 +89,7 @@ async fn allocate_batch_of_10000_rows_pays_each_once_through_lagging_receipts() 
 async fn pays_once_through(profile: usize, rows: usize) {
     let (name, faults, kill_after) = profiles()[profile];
     let batches = rows / BATCH;
-    let cli = Cli::on(live_chain()).await;
+    let cli = Cli::on_anvil(live_chain()).await;
     let proxy = RpcProxy::start(&cli.url(), faults).await;
     let admin = address(who::ADMIN);
     let rows: Vec<(Address, Amount)> = (0..rows)

@@ -9,6 +9,7 @@ mod audit;
 mod bad_input;
 mod batch;
 mod buckets;
+mod chains;
 mod colour;
 mod dashboard;
 mod deploy;

@@ -98,6 +98,9 @@ async fn every_command_survives_a_closed_stdout() {
     // A signed renewal to relay, made by an ordinary run.
     cli.by(who::TRADER, &["access", "sign-renewal", "trader", "--out", "renewal.json"]).ok();
     let mined_tx = cli.sdk().issue("1".parse().unwrap()).await.unwrap().hash.to_string();
+    // A second pool of this token, for register-pool and unregister-pool.
+    let pool = wbx_sdk::contracts::WbxPool::deploy(p.clone(), d.token, 30).await.unwrap();
+    let pool = pool.address().to_string();
 
     let cases = vec![
         case("status", Some(who::TRADER), &[], false),
@@ -124,8 +127,8 @@ async fn every_command_survives_a_closed_stdout() {
         case("admin pause", Some(who::ADMIN), &["--json"], true),
         case("admin unpause", Some(who::ADMIN), &[], true),
         case("admin durations", Some(who::ADMIN), &["--standard", "30m", "--extended", "1h"], true),
-        case("admin register-pool", Some(who::ADMIN), &[&a, "--json"], true),
-        case("admin unregister-pool", Some(who::ADMIN), &[&a], true),
+        case("admin register-pool", Some(who::ADMIN), &[&pool, "--json"], true),
+        case("admin unregister-pool", Some(who::ADMIN), &[&pool], true),
         case("pool info", None, &[], false),
         case("pool fee", Some(who::DEVELOPER), &["25", "--json"], true),
         case("pool pause", Some(who::DEVELOPER), &[], true),
@@ -224,9 +227,52 @@ async fn every_command_survives_a_closed_stdout() {
     assert_eq!(r.code, 0, "deploy:\n{r}");
     assert!(dir.path().join("deployments/31337.json").exists(), "the record is written");
 
+    // The dashboard: served with a closed stdout (its URL line goes nowhere), signed in to with a
+    // closed stdout (the token goes nowhere), stopped by SIGTERM with exit 0.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut serve = cli
+        .cmd(&["audit", "serve", "--listen", &listen, "--db", "a.sqlite"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start wbx audit serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(serve.try_wait().unwrap().is_none(), "wbx audit serve ended early");
+        assert!(std::time::Instant::now() < deadline, "wbx audit serve never listened");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = closed_stdout(wbx(cli.dir.path()).args([
+        "audit",
+        "login",
+        &format!("http://{listen}"),
+        "--rpc-url",
+        &url,
+        "--dev-account",
+        &who::ADMIN.to_string(), // the auditor's Standard grant ran out with the clock above
+    ]));
+    assert_eq!(r.code, 0, "audit login:\n{r}");
+    let pid = serve.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = serve.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "wbx audit serve did not stop on SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "audit serve with a closed stdout: {status}");
+
     // Every command of the binary was run above.
     let mut covered: BTreeSet<String> = cases.iter().map(|k| k.command.to_string()).collect();
-    covered.extend(["keeper", "tx cancel", "tx bump", "completions", "deploy"].map(String::from));
+    covered.extend(
+        ["keeper", "tx cancel", "tx bump", "completions", "deploy", "audit serve", "audit login"]
+            .map(String::from),
+    );
     assert_eq!(covered, leaf_commands(cli.dir.path()), "commands not run with a closed stdout");
 }
 

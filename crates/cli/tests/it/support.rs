@@ -152,14 +152,22 @@ pub(crate) struct Cli {
 }
 
 impl Cli {
-    /// A fresh node with WBX deployed ([`Fixture`]) and its record written.
+    /// A fresh anvil node with WBX deployed ([`Fixture`]) and its record written.
     pub(crate) async fn new() -> Self {
-        Self::on(wbx_testing::anvil()).await
+        Self::with(Fixture::new().await)
     }
 
-    /// [`Cli::new`] on the node `builder` describes (extra anvil flags).
-    pub(crate) async fn on(builder: alloy::node_bindings::Anvil) -> Self {
-        let f = Fixture::on(builder).await;
+    /// The same on a fresh node of `kind` (anvil or Hardhat's).
+    pub(crate) async fn on(kind: wbx_testing::NodeKind) -> Self {
+        Self::with(Fixture::on_node(kind).await)
+    }
+
+    /// [`Cli::new`] on the anvil `builder` describes (extra anvil flags).
+    pub(crate) async fn on_anvil(builder: alloy::node_bindings::Anvil) -> Self {
+        Self::with(Fixture::on(builder).await)
+    }
+
+    fn with(f: Fixture) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let record = dir.path().join("deployment.json");
         f.admin.deployment().write(&record).expect("write the record");
@@ -168,7 +176,7 @@ impl Cli {
 
     /// The RPC URL of the node.
     pub(crate) fn url(&self) -> String {
-        self.f.anvil.endpoint()
+        self.f.node.endpoint()
     }
 
     /// `wbx ARGS --deployment RECORD --rpc-url URL`.

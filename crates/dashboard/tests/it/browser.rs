@@ -81,12 +81,9 @@ async fn page_as(c: &Chromium, env: &Env, n: u32) -> Page {
     // The dashboard's CSP allows only its own origin; the test wallet talks to anvil from the
     // page, which a real wallet does from its extension, so the test lifts the policy.
     page.execute(SetBypassCspParams::new(true)).await.unwrap();
-    page.evaluate_on_new_document(provider_script(
-        &env.f.anvil.endpoint(),
-        &address(n).to_string(),
-    ))
-    .await
-    .unwrap();
+    page.evaluate_on_new_document(provider_script(&env.f.node.endpoint(), &address(n).to_string()))
+        .await
+        .unwrap();
     page
 }
 

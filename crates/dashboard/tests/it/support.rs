@@ -18,7 +18,7 @@ pub(crate) struct Env {
 
 /// A read-only view of the fixture's deployment (what the dashboard reads with).
 pub(crate) async fn reader(f: &Fixture) -> Wbx {
-    let conn = Connection::connect(&f.anvil.endpoint(), None).await.unwrap();
+    let conn = Connection::connect(&f.node.endpoint(), None).await.unwrap();
     Wbx::attach(conn, f.admin.deployment().clone()).await.unwrap()
 }
 

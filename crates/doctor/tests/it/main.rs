@@ -11,7 +11,7 @@ use wbx_testing::Fixture;
 
 /// A doctor on the fixture's node and deployment, naming the wallet `--dev-account N`.
 pub(crate) async fn doctor(fx: &Fixture, dev_account: u32) -> Doctor {
-    Doctor::connect(&fx.anvil.endpoint(), Some(fx.admin.deployment().clone()))
+    Doctor::connect(&fx.node.endpoint(), Some(fx.admin.deployment().clone()))
         .await
         .expect("connect")
         .with_wallet_flags(format!("--dev-account {dev_account}"))

@@ -78,7 +78,7 @@ async fn the_verdict_agrees_with_the_simulation_and_the_chain_for_every_kind_of_
     for spender in [ext, dev, pool] {
         w_trader.approve(spender, Amount::whole(10)).await.unwrap();
     }
-    let reader = Connection::connect(&fx.anvil.endpoint(), None).await.unwrap();
+    let reader = Connection::connect(&fx.node.endpoint(), None).await.unwrap();
     let p = reader.provider();
     p.anvil_impersonate_account(expired).await.unwrap();
     p.anvil_set_balance(expired, U256::from(10u64.pow(18))).await.unwrap();

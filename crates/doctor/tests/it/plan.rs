@@ -8,7 +8,7 @@ use alloy::{
 };
 use wbx_doctor::{Action, Plan, SafeFix, Status};
 use wbx_sdk::{Amount, Bucket, GrantKind, Role, Side};
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 fn transfer(from: Address, amount: u64) -> Plan {
     Plan::new(from, Action::Transfer { to: address(who::ADMIN), amount: Amount::whole(amount) })
@@ -76,7 +76,7 @@ async fn eth_fees_and_base_fee() {
     // A max fee below the base fee: the transaction would sit in the pool.
     let gwei = 1_000_000_000u128;
     fx.admin.provider().anvil_set_next_block_base_fee_per_gas(100 * gwei).await.unwrap();
-    fx.admin.provider().anvil_mine(Some(1), None).await.unwrap();
+    fx.admin.provider().mine_block().await.unwrap();
     let mut plan = transfer(address(who::TRADER), 1);
     plan.max_fee = Some(gwei);
     let d = doc.plan(&plan).await.unwrap();

@@ -17,7 +17,7 @@ use wbx_sdk::{
     FeeOverride,
     replace::{self, CancelTarget},
 };
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 #[tokio::test]
 async fn failed_and_stuck_transactions() {
@@ -69,13 +69,13 @@ async fn failed_and_stuck_transactions() {
     .await
     .unwrap();
     assert_eq!((filled.nonce, filled.mined), (next, filled.replacement));
-    fx.admin.provider().anvil_mine(Some(1), None).await.unwrap();
+    fx.admin.provider().mine_block().await.unwrap();
     assert!(trader.provider().get_transaction_receipt(stuck).await.unwrap().is_some());
 
     // A transaction whose max fee the base fee overtook while it waited (automine off, then the
     // next block's base fee raised 100 times): stuck until the base fee falls, or replaced.
     let p = fx.admin.provider();
-    p.anvil_set_auto_mine(false).await.unwrap();
+    p.set_automine(false).await.unwrap();
     let base = u128::from(
         p.get_block(BlockId::latest()).await.unwrap().unwrap().header.base_fee_per_gas.unwrap(),
     );
@@ -102,11 +102,11 @@ async fn failed_and_stuck_transactions() {
         tokio::select! {
             r = &mut bump => break r.unwrap(),
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                p.anvil_mine(Some(1), None).await.unwrap();
+                p.mine_block().await.unwrap();
             }
         }
     };
-    p.anvil_set_auto_mine(true).await.unwrap();
+    p.set_automine(true).await.unwrap();
     assert_eq!((r.nonce, r.replaced, r.mined), (nonce, Some(waiting), r.replacement));
     assert!(p.get_transaction_receipt(waiting).await.unwrap().is_none(), "the original is gone");
     let mined = p.get_transaction_by_hash(r.replacement).await.unwrap().unwrap();

@@ -2,10 +2,9 @@
 //! shutdown request finishes the renewal in flight before it returns.
 
 use crate::support::{automine, config, keeper, nonce};
-use alloy::providers::ext::AnvilApi;
 use std::{sync::atomic::Ordering, time::Duration};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -54,13 +53,12 @@ async fn the_daemon_serves_metrics_and_finishes_the_renewal_in_flight_on_shutdow
         // Next time nothing is mined: the renewal stays in flight while the shutdown comes.
         automine(&f, false).await;
         let sent = nonce(&f.admin, keeper_addr).await;
-        f.admin.provider().anvil_increase_time(50 * 60).await.unwrap();
-        f.admin.provider().anvil_mine(Some(1), None).await.unwrap();
+        f.admin.provider().travel(50 * 60).await.unwrap();
         until("a renewal in flight", async || metrics.pending_txs.load(Ordering::Relaxed) == 1)
             .await;
         tx.send(()).unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
-        f.admin.provider().anvil_mine(Some(1), None).await.unwrap();
+        f.admin.provider().mine_block().await.unwrap();
         automine(&f, true).await;
         sent
     };

@@ -68,7 +68,7 @@ async fn counters_equal_the_chain_through(profile: usize) {
     let f = Fixture::on(wbx_testing::anvil().args(["--block-time", "0.5", "--mixed-mining"])).await;
     let holders: Vec<_> = (1..=6).map(passive).collect();
     grant_all(&f, &holders, Role::Trader, GrantKind::Extended).await;
-    let proxy = RpcProxy::start(&f.anvil.endpoint(), faults).await;
+    let proxy = RpcProxy::start(&f.node.endpoint(), faults).await;
     // As the CLI connects a keeper (transport failures retried), with a short request timeout.
     let options = ConnectOptions {
         retries: 20,

@@ -7,7 +7,7 @@ use alloy::{
     providers::{Provider, ext::AnvilApi},
 };
 use wbx_sdk::{GrantStatus, Role};
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, address, who};
 
 const GWEI: u128 = 1_000_000_000;
 
@@ -23,7 +23,7 @@ async fn renewals_wait_while_the_base_fee_is_above_the_cap_and_never_pay_more() 
 
     let p = f.admin.provider().clone();
     p.anvil_set_next_block_base_fee_per_gas(100 * GWEI).await.unwrap();
-    p.anvil_mine(Some(1), None).await.unwrap();
+    p.mine_block().await.unwrap();
     let keeper_addr = address(who::KEEPER);
     let before = nonce(&f.admin, keeper_addr).await;
     let report = k.run_once().await.unwrap();

@@ -20,7 +20,7 @@ use wbx_testing::{
 #[tokio::test]
 async fn through_a_path_that_drops_and_delays_requests_nothing_lapses_or_repeats() {
     let f = Fixture::new().await;
-    let proxy = RpcProxy::start(&f.anvil.endpoint(), Faults::default()).await;
+    let proxy = RpcProxy::start(&f.node.endpoint(), Faults::default()).await;
     let options = ConnectOptions {
         retries: 30,
         backoff: Duration::from_millis(20),

@@ -9,13 +9,13 @@ use wbx_testing::{Fixture, account, address, who};
 
 /// Kills the node and starts a new one on the same port from `dump`, its clock where it was.
 async fn restart_from(f: &mut Fixture, dump: Bytes) {
-    let port = f.anvil.port();
+    let port = f.node.port();
     let now = f.admin.now().await.unwrap();
-    let placeholder = wbx_testing::spawn_anvil();
-    drop(std::mem::replace(&mut f.anvil, placeholder));
-    let node = wbx_testing::anvil().port(port).spawn();
-    drop(std::mem::replace(&mut f.anvil, node));
-    f.admin = f.admin.with_connection(account(&f.anvil, who::ADMIN).await);
+    let placeholder = wbx_testing::spawn_anvil().into();
+    drop(std::mem::replace(&mut f.node, placeholder));
+    let node = wbx_testing::anvil().port(port).spawn().into();
+    drop(std::mem::replace(&mut f.node, node));
+    f.admin = f.admin.with_connection(account(&f.node, who::ADMIN).await);
     let p = f.admin.provider();
     assert!(p.anvil_load_state(dump).await.unwrap());
     // A fresh anvil's clock is the wall clock; the chain's was hours ahead.

@@ -1,14 +1,10 @@
 //! Shared helpers: a keeper on a fixture, fast settings, and the renewals on chain.
 
-use alloy::{
-    primitives::Address,
-    providers::{Provider, ext::AnvilApi},
-    rpc::types::Log,
-};
+use alloy::{primitives::Address, providers::Provider, rpc::types::Log};
 use std::{path::Path, time::Duration};
 use wbx_keeper::{Keeper, KeeperConfig};
 use wbx_sdk::{GrantKind, Role, SignerSource, Wbx, contracts::WebexToken};
-use wbx_testing::{Fixture, who};
+use wbx_testing::{DevRpc, Fixture, who};
 
 /// Settings for tests: fast polling, the default margin (a quarter of 1 h) and a 2 h idle window.
 /// Also turns on the keeper's logs when RUST_LOG asks for them.
@@ -27,7 +23,7 @@ pub(crate) fn config(state: &Path) -> KeeperConfig {
 /// A keeper signing as dev account `n`, connected as the CLI connects it (transport failures
 /// retried, requests timed out).
 pub(crate) async fn keeper_as(f: &Fixture, n: u32, cfg: KeeperConfig) -> Keeper {
-    let conn = wbx_keeper::connect(&f.anvil.endpoint(), Some(&SignerSource::DevAccount(n)))
+    let conn = wbx_keeper::connect(&f.node.endpoint(), Some(&SignerSource::DevAccount(n)))
         .await
         .expect("connect");
     Keeper::open(f.admin.with_connection(conn), cfg).await.expect("open the keeper")
@@ -110,7 +106,7 @@ pub(crate) async fn grant_all(f: &Fixture, accounts: &[Address], role: Role, kin
 
 /// Sets anvil's automine.
 pub(crate) async fn automine(f: &Fixture, on: bool) {
-    f.admin.provider().anvil_set_auto_mine(on).await.unwrap();
+    f.admin.provider().set_automine(on).await.unwrap();
 }
 
 /// Addresses that never sign anything: holders that are granted, maybe revoked, never active.

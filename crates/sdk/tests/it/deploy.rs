@@ -1,6 +1,6 @@
-use alloy::primitives::Address;
-use wbx_sdk::{Amount, Bucket, Connection, Deployment, Error, Wbx};
-use wbx_testing::{Fixture, account, who};
+use alloy::{primitives::Address, providers::Provider};
+use wbx_sdk::{Amount, Bucket, Connection, DeployConfig, Deployment, Error, Wbx, deploy};
+use wbx_testing::{Fixture, account, address, who};
 
 #[tokio::test]
 async fn deploys_with_policy_split_and_seeded_pool() {
@@ -45,7 +45,7 @@ async fn record_round_trips_and_attach_checks_chain_and_code() {
     let record = Deployment::read(&path).unwrap();
     assert_eq!(&record, f.admin.deployment());
 
-    let conn = account(&f.anvil, who::TRADER).await;
+    let conn = account(&f.node, who::TRADER).await;
     Wbx::attach(conn.clone(), record.clone()).await.unwrap();
 
     let mut other_chain = record.clone();
@@ -82,7 +82,7 @@ async fn dev_account_refused_on_non_local_chain() {
 async fn websocket_connections_work_too() {
     let f = Fixture::new().await;
     let conn =
-        Connection::connect(&f.anvil.ws_endpoint(), Some(&wbx_sdk::SignerSource::DevAccount(1)))
+        Connection::connect(&f.node.ws_endpoint(), Some(&wbx_sdk::SignerSource::DevAccount(1)))
             .await
             .unwrap();
     let wbx = Wbx::attach(conn, f.admin.deployment().clone()).await.unwrap();
@@ -201,4 +201,32 @@ async fn a_deployment_killed_while_seeding_seeds_once() {
     deploy_resumable(&conn, &config, Some(progress), |_| Ok(())).await.unwrap();
     assert_eq!(conn.provider().get_transaction_count(admin).await.unwrap(), before + 2);
     assert_eq!(wbx.pool_state().await.unwrap().reserve_wbx, Amount::whole(1_000_000));
+}
+
+/// The chain preflight: both current nodes have every opcode the contracts use; on an older EVM
+/// `deploy` refuses before it sends anything, naming the opcodes and the hardfork that brings
+/// them.
+#[tokio::test(flavor = "multi_thread")]
+async fn preflight_passes_on_both_nodes_and_refuses_an_older_evm_before_sending() {
+    use wbx_sdk::preflight;
+    for kind in wbx_testing::NodeKind::ALL {
+        let node = wbx_testing::Node::start(kind).unwrap();
+        let conn = account(&node, who::ADMIN).await;
+        let report = preflight::check(conn.provider().client()).await.unwrap();
+        assert_eq!(report.present.len(), preflight::required().len(), "{kind}: {report:?}");
+        assert!(report.unknown.is_empty(), "{kind}: {report:?}");
+    }
+
+    let node =
+        wbx_testing::Node::anvil(wbx_testing::anvil().args(["--hardfork", "shanghai"])).unwrap();
+    let conn = account(&node, who::ADMIN).await;
+    let err = deploy(&conn, &DeployConfig::default()).await.unwrap_err();
+    let wbx_sdk::Error::ChainUnsupported(unsupported) = &err else { panic!("{err}") };
+    let missing: Vec<&str> = unsupported.missing.iter().map(|c| c.name).collect();
+    assert_eq!(missing, ["TLOAD", "TSTORE", "MCOPY"]);
+    assert_eq!(unsupported.needed(), Some(preflight::Hardfork::Cancun));
+    assert!(err.to_string().contains("Nothing was sent"), "{err}");
+    let p = conn.provider();
+    assert_eq!(p.get_transaction_count(address(who::ADMIN)).await.unwrap(), 0);
+    assert_eq!(p.get_block_number().await.unwrap(), 0);
 }

@@ -38,7 +38,7 @@ async fn permit_signed_by_owner_relayed_by_anyone() {
 #[tokio::test]
 async fn sending_without_a_signer_is_refused_before_anything_is_sent() {
     let f = Fixture::new().await;
-    let conn = wbx_sdk::Connection::connect(&f.anvil.endpoint(), None).await.unwrap();
+    let conn = wbx_sdk::Connection::connect(&f.node.endpoint(), None).await.unwrap();
     let reader = f.admin.with_connection(conn);
     assert!(reader.balance_of(address(who::TRADER)).await.is_ok());
     let err = reader.transfer(address(who::STRANGER), Amount::whole(1)).await.unwrap_err();

@@ -4,14 +4,14 @@
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, U256},
-    providers::{Provider, ext::AnvilApi},
+    providers::Provider,
     rpc::types::TransactionRequest,
 };
 use wbx_sdk::{
     Amount, Bucket, Connection, Error, GrantKind, Revert, Role, SignerSource,
     contracts::WebexToken::WebexTokenErrors as T,
 };
-use wbx_testing::{Fixture, address, who};
+use wbx_testing::{DevRpc, Fixture, Node, NodeKind, address, who};
 
 fn token_error(err: &Error) -> &T {
     match err.revert() {
@@ -91,76 +91,95 @@ async fn custom_errors_decode_with_their_fields() {
     );
 }
 
-#[tokio::test]
-async fn node_errors_map_to_named_variants() {
-    let f = Fixture::new().await;
-    let p = f.admin.provider();
+/// The same conditions provoked on anvil and on Hardhat's node, whose wordings differ (see the
+/// table test in `error.rs` for geth, reth, Nethermind and Erigon), map to the same variants.
+#[tokio::test(flavor = "multi_thread")]
+async fn node_errors_map_to_named_variants_on_both_nodes() {
+    for kind in NodeKind::ALL {
+        let f = Fixture::on_node(kind).await;
+        let p = f.admin.provider();
 
-    // Insufficient funds: a key with no ETH.
-    let poor = SignerSource::PrivateKey(wbx_sdk::Secret::new(
-        "0x0000000000000000000000000000000000000000000000000000000000000bad",
-    ));
-    let conn = Connection::connect(&f.anvil.endpoint(), Some(&poor)).await.unwrap();
-    let req = TransactionRequest::default()
-        .with_to(address(who::TRADER))
-        .with_value(U256::from(1u64) << 60);
-    let err = Error::from_rpc(conn.provider().send_transaction(req).await.unwrap_err());
-    assert!(matches!(err, Error::InsufficientFunds { .. }), "{err}");
+        // Insufficient funds: a key with no ETH.
+        let poor = SignerSource::PrivateKey(wbx_sdk::Secret::new(
+            "0x0000000000000000000000000000000000000000000000000000000000000bad",
+        ));
+        let conn = Connection::connect(&f.node.endpoint(), Some(&poor)).await.unwrap();
+        let req = TransactionRequest::default()
+            .with_to(address(who::TRADER))
+            .with_value(U256::from(1u64) << 60)
+            .with_gas_limit(21_000);
+        let err = Error::from_rpc(conn.provider().send_transaction(req).await.unwrap_err());
+        assert!(matches!(err, Error::InsufficientFunds { .. }), "{kind}: {err}");
 
-    // Nonce too low: the admin already used nonce 0.
-    let req = TransactionRequest::default()
-        .with_to(address(who::TRADER))
-        .with_nonce(0)
-        .with_gas_limit(21_000);
-    let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
-    assert!(matches!(err, Error::NonceTooLow { .. }), "{err}");
+        // Nonce too low: the admin already used nonce 0.
+        let req = TransactionRequest::default()
+            .with_to(address(who::TRADER))
+            .with_nonce(0)
+            .with_gas_limit(21_000);
+        let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
+        assert!(matches!(err, Error::NonceTooLow { .. }), "{kind}: {err}");
 
-    // Max fee below the base fee.
-    p.anvil_set_next_block_base_fee_per_gas(100_000_000_000).await.unwrap();
-    p.anvil_mine(Some(1), None).await.unwrap();
-    let req = TransactionRequest::default()
-        .with_to(address(who::TRADER))
-        .with_gas_limit(21_000)
-        .with_max_fee_per_gas(1_000_000_000)
-        .with_max_priority_fee_per_gas(1);
-    let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
-    assert!(matches!(err, Error::FeeBelowBaseFee { .. }), "{err}");
+        // Max fee below the base fee.
+        p.set_next_base_fee(100_000_000_000).await.unwrap();
+        p.mine_block().await.unwrap();
+        let req = TransactionRequest::default()
+            .with_to(address(who::TRADER))
+            .with_gas_limit(21_000)
+            .with_max_fee_per_gas(1_000_000_000)
+            .with_max_priority_fee_per_gas(1);
+        let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
+        assert!(matches!(err, Error::FeeBelowBaseFee { .. }), "{kind}: {err}");
 
-    // A revert without data: the pool takes no plain ETH.
-    let req =
-        TransactionRequest::default().with_to(f.admin.deployment().pool).with_value(U256::from(1));
-    let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
-    assert!(matches!(err.revert(), Some(Revert::Empty)), "{err}");
-    assert!(!err.to_string().is_empty() && err.to_string() != "execution reverted");
+        // A revert without data: the pool takes no plain ETH.
+        let req = TransactionRequest::default()
+            .with_to(f.admin.deployment().pool)
+            .with_value(U256::from(1));
+        let err = Error::from_rpc(p.send_transaction(req).await.unwrap_err());
+        assert!(matches!(err.revert(), Some(Revert::Empty)), "{kind}: {err}");
+        assert!(!err.to_string().is_empty() && err.to_string() != "execution reverted");
+
+        // A revert with data: the contract's own error, decoded with its fields.
+        let stranger = f.as_account(who::STRANGER).await;
+        let err = stranger.transfer(address(who::TRADER), Amount::whole(1)).await.unwrap_err();
+        assert!(
+            matches!(token_error(&err), T::AccessControlUnauthorizedAccount(_)),
+            "{kind}: {err}"
+        );
+    }
 }
 
-#[tokio::test]
-async fn replacement_underpriced_is_named() {
-    let anvil = wbx_testing::anvil().arg("--no-mining").spawn();
-    let conn = wbx_testing::account(&anvil, 0).await;
-    let p = conn.provider();
-    let tx = |to: Address| {
-        TransactionRequest::default()
-            .with_to(to)
-            .with_nonce(0)
-            .with_gas_limit(21_000)
-            .with_max_fee_per_gas(10_000_000_000)
-            .with_max_priority_fee_per_gas(1_000_000_000)
-    };
-    let _pending = p.send_transaction(tx(address(1))).await.unwrap();
-    let err = Error::from_rpc(p.send_transaction(tx(address(2))).await.unwrap_err());
-    assert!(matches!(err, Error::ReplacementUnderpriced { .. }), "{err}");
-
-    // The very same signed transaction again: the node already has it.
+/// A replacement that does not outbid the pending version, and the very same transaction sent
+/// twice, on both nodes (blocks mined by hand, so the first one waits in the pool).
+#[tokio::test(flavor = "multi_thread")]
+async fn replacement_underpriced_and_already_known_are_named_on_both_nodes() {
     use alloy::{
         eips::eip2718::Encodable2718,
-        network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder},
+        network::{EthereumWallet, NetworkTransactionBuilder},
     };
-    let wallet = EthereumWallet::from(conn.signer().unwrap().clone());
-    let same = tx(address(1)).with_chain_id(conn.chain_id()).with_from(address(0));
-    let raw = same.build(&wallet).await.unwrap().encoded_2718();
-    let err = Error::from_rpc(p.send_raw_transaction(&raw).await.unwrap_err());
-    assert!(matches!(err, Error::AlreadyKnown { .. }), "{err}");
+    for kind in NodeKind::ALL {
+        let node = Node::start(kind).unwrap();
+        let conn = wbx_testing::account(&node, 0).await;
+        let p = conn.provider();
+        p.set_automine(false).await.unwrap();
+        let tx = |to: Address| {
+            TransactionRequest::default()
+                .with_to(to)
+                .with_nonce(0)
+                .with_gas_limit(21_000)
+                .with_max_fee_per_gas(10_000_000_000)
+                .with_max_priority_fee_per_gas(1_000_000_000)
+        };
+        let _pending = p.send_transaction(tx(address(1))).await.unwrap();
+        let err = Error::from_rpc(p.send_transaction(tx(address(2))).await.unwrap_err());
+        assert!(matches!(err, Error::ReplacementUnderpriced { .. }), "{kind}: {err}");
+
+        // The very same signed transaction again: the node already has it.
+        let wallet = EthereumWallet::from(conn.signer().unwrap().clone());
+        let same = tx(address(1)).with_chain_id(conn.chain_id()).with_from(address(0));
+        let raw = same.build(&wallet).await.unwrap().encoded_2718();
+        let err = Error::from_rpc(p.send_raw_transaction(&raw).await.unwrap_err());
+        assert!(matches!(err, Error::AlreadyKnown { .. }), "{kind}: {err}");
+    }
 }
 
 #[tokio::test]
