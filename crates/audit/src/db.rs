@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use wbx_sdk::Deployment;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Tables keyed by block that a rollback trims.
 pub(crate) const EVENT_TABLES: &[&str] = &[
@@ -117,6 +117,47 @@ pub fn default_path(root: &Path, chain_id: u64, token: Address) -> PathBuf {
     root.join(".wbx").join(format!("audit-{chain_id}-{token}.sqlite"))
 }
 
+/// Version 2: pool registrations are access (role [`crate::reports::POOL_ROLE`]), as `audit
+/// access`, `audit who` and the dashboard read them; version 1 kept them among the other events.
+/// The rows move over, so an index synced by an older `wbx` needs no new sync.
+fn migrate_v2(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let moved: Vec<(i64, i64, Vec<u8>, String)> = {
+        let mut st = tx.prepare(
+            "SELECT block, log_index, tx, details FROM other WHERE name = 'PoolRegistered'",
+        )?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let corrupt = || Error::Input("the audit database's pool registrations are corrupt".into());
+    for (block, log_index, hash, details) in moved {
+        let v: serde_json::Value = serde_json::from_str(&details).map_err(|_| corrupt())?;
+        let address =
+            |k: &str| v.get(k).and_then(|a| a.as_str()).and_then(|a| a.parse::<Address>().ok());
+        let (Some(pool), Some(sender), Some(registered)) =
+            (address("pool"), address("sender"), v.get("registered").and_then(|r| r.as_bool()))
+        else {
+            return Err(corrupt());
+        };
+        let event = if registered { "pool_registered" } else { "pool_unregistered" };
+        tx.execute(
+            "INSERT OR REPLACE INTO access
+               (block, log_index, seq, tx, event, account, role, actor, kind, expires_at)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, NULL, NULL)",
+            rusqlite::params![
+                block,
+                log_index,
+                hash,
+                event,
+                pool.as_slice(),
+                crate::reports::POOL_ROLE.as_slice(),
+                sender.as_slice()
+            ],
+        )?;
+    }
+    tx.execute("DELETE FROM other WHERE name = 'PoolRegistered'", [])?;
+    Ok(())
+}
+
 impl Db {
     /// Opens (creating and migrating when needed) the index at `path` for `scope`. A file that
     /// indexes another scope is refused.
@@ -184,6 +225,12 @@ impl Db {
             let tx = conn.unchecked_transaction()?;
             tx.execute_batch(SCHEMA_V1)?;
             tx.pragma_update(None, "user_version", 1)?;
+            tx.commit()?;
+        }
+        if version < 2 {
+            let tx = conn.unchecked_transaction()?;
+            migrate_v2(&tx)?;
+            tx.pragma_update(None, "user_version", 2)?;
             tx.commit()?;
         }
         let placeholder =
@@ -361,4 +408,56 @@ pub(crate) fn addr(b: &[u8]) -> Address {
 /// A hash from its blob.
 pub(crate) fn b256(b: &[u8]) -> B256 {
     B256::from_slice(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An index written by version 1 (pool registrations among the other events) opens with them
+    /// moved to access, where every report reads them.
+    #[test]
+    fn a_version_1_index_keeps_its_pool_registrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        let (pool, admin) = (Address::repeat_byte(0x11), Address::repeat_byte(0x22));
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            for (block, registered) in [(5i64, true), (9, false)] {
+                let details = serde_json::json!({
+                    "pool": pool.to_checksum(None), "registered": registered,
+                    "sender": admin.to_checksum(None)
+                });
+                conn.execute(
+                    "INSERT INTO other VALUES (?1, 0, ?2, 'token', 'PoolRegistered', ?3, ?4)",
+                    params![block, [7u8; 32].as_slice(), admin.as_slice(), details.to_string()],
+                )
+                .unwrap();
+            }
+        }
+        let db = Db::init(Connection::open(&path).unwrap(), &path).unwrap();
+        let version: i64 = db.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        type Row = (i64, String, Vec<u8>, Vec<u8>, Vec<u8>);
+        let rows: Vec<Row> = db
+            .conn
+            .prepare("SELECT block, event, account, role, actor FROM access ORDER BY block")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let role = crate::reports::POOL_ROLE.to_vec();
+        assert_eq!(
+            rows,
+            [
+                (5, "pool_registered".into(), pool.to_vec(), role.clone(), admin.to_vec()),
+                (9, "pool_unregistered".into(), pool.to_vec(), role, admin.to_vec()),
+            ]
+        );
+        let left: i64 = db.conn.query_row("SELECT COUNT(*) FROM other", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 0);
+    }
 }

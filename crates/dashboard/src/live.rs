@@ -314,20 +314,14 @@ async fn chain_now(wbx: &Wbx) -> ChainNow {
 
 fn pools(db: &Db) -> wbx_audit::Result<Vec<PoolRegistration>> {
     let mut st = db.connection().prepare(
-        "SELECT block, details FROM other WHERE name = 'PoolRegistered' ORDER BY block, log_index",
+        "SELECT block, account, event FROM access WHERE role = ?1 ORDER BY block, log_index, seq",
     )?;
-    let mut rows = st.query([])?;
+    let mut rows = st.query([wbx_audit::reports::POOL_ROLE.as_slice()])?;
     let mut by: BTreeMap<Address, PoolRegistration> = BTreeMap::new();
     while let Some(r) = rows.next()? {
         let block = r.get::<_, i64>(0)? as u64;
-        let details: String = r.get(1)?;
-        let v: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
-        let (Some(address), Some(registered)) = (
-            v.get("pool").and_then(|p| p.as_str()).and_then(|p| p.parse::<Address>().ok()),
-            v.get("registered").and_then(|r| r.as_bool()),
-        ) else {
-            continue;
-        };
+        let address = Address::from_slice(&r.get::<_, Vec<u8>>(1)?);
+        let registered = r.get::<_, String>(2)? == "pool_registered";
         by.insert(address, PoolRegistration { address, registered, block });
     }
     Ok(by.into_values().collect())
