@@ -326,19 +326,7 @@ mod tests {
     /// are not shared between different errors (but for the two "zero amount" ones).
     #[test]
     fn every_contract_error_has_its_own_code() {
-        // OpenZeppelin internals that a call to WBX never surfaces.
-        let internal = [
-            "ECDSAInvalidSignature",
-            "ECDSAInvalidSignatureLength",
-            "ECDSAInvalidSignatureS",
-            "InvalidAccountNonce",
-            "InvalidShortString",
-            "StringTooLong",
-            "SafeCastOverflowedUintDowncast",
-            "AccessControlInvalidDefaultAdmin",
-            "SafeERC20FailedOperation",
-            "InsufficientBalance",
-        ];
+        let internal = wbx_sdk::error::NEVER_SURFACED;
         let mut data = vec![0u8; 4 + 32 * 6];
         let mut seen = std::collections::HashMap::new();
         for selector in WebexTokenErrors::SELECTORS.iter().chain(WbxPoolErrors::SELECTORS) {

@@ -449,6 +449,22 @@ fn is_transient(e: &TransportError) -> bool {
     }
 }
 
+/// Errors of OpenZeppelin internals that the ABI of WBX's contracts lists but a call to them never
+/// surfaces (signature parsing, downcasts, short strings...): they keep the generic explanation
+/// and the generic CLI code.
+pub const NEVER_SURFACED: &[&str] = &[
+    "ECDSAInvalidSignature",
+    "ECDSAInvalidSignatureLength",
+    "ECDSAInvalidSignatureS",
+    "InvalidAccountNonce",
+    "InvalidShortString",
+    "StringTooLong",
+    "SafeCastOverflowedUintDowncast",
+    "AccessControlInvalidDefaultAdmin",
+    "SafeERC20FailedOperation",
+    "InsufficientBalance",
+];
+
 /// Why a contract call reverted, decoded.
 #[derive(Debug, Clone)]
 pub enum Revert {
@@ -1048,18 +1064,7 @@ mod tests {
         // Zero-valued arguments decode for every static parameter list.
         let mut data = vec![0u8; 4 + 32 * 6];
         // OpenZeppelin internals that a call to WBX never surfaces keep the generic message.
-        let internal = [
-            "ECDSAInvalidSignature",
-            "ECDSAInvalidSignatureLength",
-            "ECDSAInvalidSignatureS",
-            "InvalidAccountNonce",
-            "InvalidShortString",
-            "StringTooLong",
-            "SafeCastOverflowedUintDowncast",
-            "AccessControlInvalidDefaultAdmin",
-            "SafeERC20FailedOperation",
-            "InsufficientBalance",
-        ];
+        let internal = NEVER_SURFACED;
         let mut checked = 0;
         for selector in WebexTokenErrors::SELECTORS.iter().chain(WbxPoolErrors::SELECTORS) {
             data[..4].copy_from_slice(selector);

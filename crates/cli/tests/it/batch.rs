@@ -1,7 +1,10 @@
 //! `allocate-batch`: every row paid exactly once, even across a killed run.
 
 use crate::support::{BAD_INPUT, Cli, FAILURE, addr, amt, fresh, s};
-use alloy::primitives::{Address, U256};
+use alloy::{
+    primitives::{Address, U256},
+    providers::{Provider, ext::AnvilApi},
+};
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
@@ -170,6 +173,27 @@ async fn a_journal_from_another_chain_is_refused() {
     std::fs::copy(journal_of(&csv), journal_of(&csv2)).unwrap();
     let admin = address(who::ADMIN);
     let nonce = second.nonce(admin).await;
+    // Refused by the first evidence at hand: a genesis block other than the journal's, or (two
+    // local nodes started in the same second share their genesis) the journal's blocks not made
+    // yet here, which a node that lags behind could also explain, so both are said.
+    second
+        .run(&strs(&batch_args(&csv2, 2)))
+        .fails(FAILURE, &["another chain", "move it away to start over"]);
+    assert_eq!(second.nonce(admin).await, nonce, "nothing was sent");
+    // The same with the genesis of this chain written in (as two nodes started in the same second
+    // have): the journal's blocks are not made here yet, and both explanations are said.
+    let genesis = second.sdk().provider().get_block_by_number(0.into()).await.unwrap().unwrap();
+    let mut journal: Value =
+        serde_json::from_slice(&std::fs::read(journal_of(&csv2)).unwrap()).unwrap();
+    journal["genesis"] = serde_json::json!(genesis.header.hash);
+    std::fs::write(journal_of(&csv2), serde_json::to_vec(&journal).unwrap()).unwrap();
+    second.run(&strs(&batch_args(&csv2, 2))).fails(
+        FAILURE,
+        &["must read the token at block", "lags behind", "another chain", "move it away"],
+    );
+    assert_eq!(second.nonce(admin).await, nonce, "nothing was sent");
+    // Past those blocks, the token there has no record of the journal's payments: another chain.
+    second.sdk().provider().anvil_mine(Some(20), None).await.unwrap();
     second
         .run(&strs(&batch_args(&csv2, 2)))
         .fails(FAILURE, &["another chain", "move it away to start over"]);

@@ -6,10 +6,10 @@
 //! mined once, nothing was "replaced" that the chain does not show replaced, and every
 //! transaction of the keeper account is one of its renewals.
 
-use crate::support::{config, grant_all, nonce, passive, renewals_by};
+use crate::support::{config, grant_all, keeper_wbx_through, nonce, passive, renewals_by};
 use std::{collections::BTreeSet, sync::atomic::Ordering, time::Duration};
 use wbx_keeper::Keeper;
-use wbx_sdk::{ConnectOptions, Connection, GrantKind, GrantStatus, Role, SignerSource, Wbx};
+use wbx_sdk::{GrantKind, GrantStatus, Role};
 use wbx_testing::{
     Fixture, address,
     proxy::{Faults, RpcProxy},
@@ -70,20 +70,7 @@ async fn counters_equal_the_chain_through(profile: usize) {
     grant_all(&f, &holders, Role::Trader, GrantKind::Extended).await;
     let proxy = RpcProxy::start(&f.node.endpoint(), faults).await;
     // As the CLI connects a keeper (transport failures retried), with a short request timeout.
-    let options = ConnectOptions {
-        retries: 20,
-        backoff: Duration::from_millis(20),
-        retry_transport_errors: true,
-        request_timeout: Some(Duration::from_secs(2)),
-    };
-    let conn = Connection::connect_with(
-        proxy.url(),
-        Some(&SignerSource::DevAccount(who::KEEPER)),
-        &options,
-    )
-    .await
-    .unwrap();
-    let wbx = Wbx::attach(conn, f.admin.deployment().clone()).await.unwrap();
+    let wbx = keeper_wbx_through(&f, proxy.url(), 20, Duration::from_secs(2)).await;
     let dir = tempfile::tempdir().unwrap();
     // Nobody here uses the token: idle holders are not let lapse in this test.
     let mut cfg = config(&dir.path().join("k.json"));

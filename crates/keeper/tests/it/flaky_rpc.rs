@@ -2,15 +2,13 @@
 //! after, losing the answer) and holds others past the keeper's request timeout. The keeper
 //! retries and keeps every used grant alive, sends nothing twice and leaves no nonce stuck.
 
-use crate::support::{config, nonce, renewals_by};
+use crate::support::{config, keeper_wbx_through, nonce, renewals_by};
 use std::{
     collections::{BTreeMap, BTreeSet},
     time::Duration,
 };
 use wbx_keeper::Keeper;
-use wbx_sdk::{
-    Amount, ConnectOptions, Connection, GrantKind, GrantStatus, Role, SignerSource, Wbx,
-};
+use wbx_sdk::{Amount, GrantKind, GrantStatus, Role};
 use wbx_testing::{
     Fixture, address,
     proxy::{Faults, RpcProxy},
@@ -21,20 +19,7 @@ use wbx_testing::{
 async fn through_a_path_that_drops_and_delays_requests_nothing_lapses_or_repeats() {
     let f = Fixture::new().await;
     let proxy = RpcProxy::start(&f.node.endpoint(), Faults::default()).await;
-    let options = ConnectOptions {
-        retries: 30,
-        backoff: Duration::from_millis(20),
-        retry_transport_errors: true,
-        request_timeout: Some(Duration::from_millis(400)),
-    };
-    let conn = Connection::connect_with(
-        proxy.url(),
-        Some(&SignerSource::DevAccount(who::KEEPER)),
-        &options,
-    )
-    .await
-    .unwrap();
-    let wbx = Wbx::attach(conn, f.admin.deployment().clone()).await.unwrap();
+    let wbx = keeper_wbx_through(&f, proxy.url(), 30, Duration::from_millis(400)).await;
     let dir = tempfile::tempdir().unwrap();
     let mut k = Keeper::open(wbx, config(&dir.path().join("k.json"))).await.unwrap();
     let used = address(who::TRADER_EXT);

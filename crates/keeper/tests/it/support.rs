@@ -29,6 +29,30 @@ pub(crate) async fn keeper_as(f: &Fixture, n: u32, cfg: KeeperConfig) -> Keeper 
     Keeper::open(f.admin.with_connection(conn), cfg).await.expect("open the keeper")
 }
 
+/// The deployment as the keeper's account, through `url` (a fault-injecting proxy), with transport
+/// failures retried up to `retries` times and each request timed out after `timeout`.
+pub(crate) async fn keeper_wbx_through(
+    f: &Fixture,
+    url: &str,
+    retries: u32,
+    timeout: Duration,
+) -> Wbx {
+    let options = wbx_sdk::ConnectOptions {
+        retries,
+        backoff: Duration::from_millis(20),
+        retry_transport_errors: true,
+        request_timeout: Some(timeout),
+    };
+    let conn = wbx_sdk::Connection::connect_with(
+        url,
+        Some(&SignerSource::DevAccount(who::KEEPER)),
+        &options,
+    )
+    .await
+    .expect("connect through the proxy");
+    Wbx::attach(conn, f.admin.deployment().clone()).await.expect("attach")
+}
+
 /// The keeper of the fixture (dev account 5).
 pub(crate) async fn keeper(f: &Fixture, cfg: KeeperConfig) -> Keeper {
     keeper_as(f, who::KEEPER, cfg).await

@@ -284,7 +284,7 @@ pub async fn pay(
     for b in &journal.batches {
         if b.state == BatchState::Paid && !paid.contains_key(&b.index) {
             return Err(Error::Other(format!(
-                "the journal {} records batch {} as paid, but the token records no payment {}: the journal was written on another chain (a restarted local node?); move it away and run again (nothing is paid twice)",
+                "the journal {} records batch {} as paid, but the token records no payment {}: the journal was written on another chain (a restarted local node?): move it away to start over (nothing is paid twice)",
                 journal_path.display(),
                 b.index + 1,
                 b.id
@@ -631,11 +631,12 @@ async fn payment_blocks(
     at_least: Option<u64>,
 ) -> Result<Vec<Option<u64>>> {
     let head = wbx.provider().get_block_number().await?;
-    let at = BlockId::number(head.max(at_least.unwrap_or_default()));
+    let at_block = head.max(at_least.unwrap_or_default());
+    let at = BlockId::number(at_block);
     let calls = ids.chunks(IDS_PER_CALL).map(|chunk| {
         let ids: Vec<B256> = chunk.iter().map(|id| id.as_b256()).collect();
         async move {
-            read_at_block(|| {
+            read_at_block(wbx, at_block, || {
                 let call = wbx.token().paymentBlocks(ids.clone()).block(at);
                 async move { call.call().await.map_err(Error::from) }
             })
@@ -650,7 +651,7 @@ async fn payment_blocks(
 async fn payment_block_at(wbx: &Wbx, id: PaymentId, at: u64) -> Result<Option<u64>> {
     let head = wbx.provider().get_block_number().await?;
     let block = BlockId::number(head.max(at));
-    let paid = read_at_block(|| {
+    let paid = read_at_block(wbx, head.max(at), || {
         let call = wbx.token().paymentBlock(id.as_b256()).block(block);
         async move { call.call().await.map_err(Error::from) }
     })
@@ -658,9 +659,11 @@ async fn payment_block_at(wbx: &Wbx, id: PaymentId, at: u64) -> Result<Option<u6
     Ok((!paid.is_zero()).then(|| paid.saturating_to()))
 }
 
-/// A read pinned at a block that a lagging backend may not have yet ("header not found"): tried
-/// again for a few seconds before the error is returned.
-async fn read_at_block<T, F, Fut>(read: F) -> Result<T>
+/// A read pinned at block `at`, which a lagging backend may not have yet ("header not found"):
+/// tried again for a few seconds before the error is returned. If the node's head is still below
+/// `at` by then, the error says what can explain it: a node far behind, or a journal from
+/// another chain (its payments in blocks this chain has not made).
+async fn read_at_block<T, F, Fut>(wbx: &Wbx, at: u64, read: F) -> Result<T>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
@@ -675,9 +678,18 @@ where
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(std::time::Duration::from_secs(1));
     }
-    read().await.map_err(|e| {
+    let e = match read().await {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let head = crate::events::chain_head(wbx.provider()).await?;
+    Err(if head < at {
         Error::Other(format!(
-            "the node cannot read the token at the block this run needs ({e}): it lags behind, or the journal was written on another chain; run again in a moment"
+            "the node's newest block is {head}, but this run must read the token at block {at}, where the journal records a payment: either the node lags behind (run again in a moment), or the journal was written on another chain (a restarted local node?): then move it away to start over; nothing is paid twice"
+        ))
+    } else {
+        Error::Other(format!(
+            "the node cannot read the token at block {at}: {e}; run again in a moment"
         ))
     })
 }
