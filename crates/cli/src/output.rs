@@ -66,6 +66,8 @@ impl Out {
         {
             note(&format!("warning: stdout failed ({e}): {text}"));
         }
+        // The result was this: a run that ends well writes nothing more (no second document).
+        state().result = Some(String::new());
     }
 
     /// A note for the user on stderr (never part of the result).

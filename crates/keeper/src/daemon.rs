@@ -130,28 +130,42 @@ impl Stop {
     }
 }
 
-/// Waits for SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
+/// Watches SIGINT (Ctrl-C) and SIGTERM from this call on, and returns the future that ends at the
+/// first of them. The handlers are installed here, not at the future's first poll: a signal sent
+/// right after start-up (a supervisor's quick stop) then stops the process cleanly instead of
+/// killing it outright.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    {
+    let (term, int) = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut term, mut int) = (term, int);
+            let term = async {
+                match term.as_mut() {
+                    Some(t) => drop(t.recv().await),
+                    None => std::future::pending().await,
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+            };
+            let int = async {
+                match int.as_mut() {
+                    Some(i) => drop(i.recv().await),
+                    None => drop(tokio::signal::ctrl_c().await),
+                }
+            };
+            tokio::select! {
+                () = term => {}
+                () = int => {}
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("shutdown requested: finishing the renewals in flight");
 }
 
 /// What one pass did (or, in a dry run, would do).
@@ -557,6 +571,7 @@ impl Keeper {
         let stop = self.stop.clone();
         let watcher = async move {
             shutdown.await;
+            tracing::info!("shutdown requested: finishing the renewals in flight");
             stop.trigger();
             std::future::pending::<()>().await
         };

@@ -9,7 +9,6 @@ use crate::{
 };
 use clap::Args;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
-use tokio::signal::unix::{SignalKind, signal};
 use wbx_dashboard::{Config, WebhookConfig, client::LoginError};
 
 /// `wbx audit serve`.
@@ -87,6 +86,8 @@ impl ServeArgs {
                 self.listen
             ));
         }
+        // Watched before the URL is out: a SIGTERM right after it stops the server cleanly.
+        let stop = wbx_keeper::shutdown_signal();
         let dashboard = wbx_dashboard::start(wbx, config).await.map_err(|e| match e {
             wbx_dashboard::Error::Bind { .. } => CliError::input("address-in-use", e.to_string()),
             wbx_dashboard::Error::Config(_) => CliError::input(code::BAD_INPUT, e.to_string()),
@@ -98,12 +99,7 @@ impl ServeArgs {
             format!("serving the audit dashboard at {url} (index {})", db.display())
         });
         out.note("sign in with an Auditor or Admin grant; Ctrl-C stops it");
-        let mut term = signal(SignalKind::terminate())
-            .map_err(|e| CliError::failure(code::FAILED, format!("cannot watch SIGTERM: {e}")))?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
+        stop.await;
         out.note("stopping: closing live streams and the sync");
         dashboard.stop().await;
         Ok(())

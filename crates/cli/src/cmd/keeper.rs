@@ -148,6 +148,8 @@ impl KeeperArgs {
         if !single {
             cfg.metrics_addr = Some(self.metrics_addr);
         }
+        // Watched from here on, before the daemon starts: a quick stop is a clean one.
+        let stop = (!single).then(wbx_keeper::shutdown_signal);
         let mut keeper = Keeper::open(wbx, cfg).await.map_err(keeper_error)?;
         if single {
             let report = keeper.run_once().await.map_err(keeper_error)?;
@@ -160,7 +162,8 @@ impl KeeperArgs {
             self.metrics_addr
         ));
         let state = keeper.config().state_path.clone();
-        keeper.run(wbx_keeper::shutdown_signal()).await.map_err(keeper_error)?;
+        let stop = stop.expect("watched for a daemon");
+        keeper.run(stop).await.map_err(keeper_error)?;
         // A daemon's result is its log; only `--json` asks for the one document.
         out.emit(&serde_json::json!({ "stopped": true, "state": state }), String::new);
         Ok(())

@@ -72,4 +72,23 @@ async fn serve_then_login_prints_a_token_for_the_auditor_only() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit {status}");
+
+    // With --json: the URL as one JSON line as soon as it serves, and nothing more at the stop.
+    let mut server = cli
+        .cmd(&["--json", "audit", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start wbx audit serve --json");
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    assert!(doc["url"].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:")), "{doc}");
+    let pid = server.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(server.wait().unwrap().success());
+    assert_eq!(rest, "", "nothing after the URL document");
 }
