@@ -145,7 +145,6 @@ async fn pays_once_through(profile: usize, rows: usize) {
                     .collect()
             })
             .unwrap_or_default();
-        std::fs::write(format!("/tmp/faults-{profile}.log"), again.stderr.as_bytes()).unwrap();
         panic!(
             "{name}: the rerun failed:\n{again}\nlatest {latest} pending {pending}\npool {pool:#}\njournal {short:?}"
         );
