@@ -1,6 +1,6 @@
 //! `wbx audit ...`: exit codes, JSON and CSV output, and a sync killed half way.
 
-use crate::support::{BAD_INPUT, Cli, FAILURE, s};
+use crate::support::{BAD_INPUT, Cli, FAILURE, Reaped, s};
 use alloy::providers::ext::AnvilApi;
 use std::{process::Stdio, time::Duration};
 use wbx_audit::{Db, db::Scope};
@@ -134,12 +134,13 @@ async fn a_killed_sync_resumes_to_the_same_database() {
         trader.transfer(address(who::STRANGER), Amount::whole(i + 1)).await.unwrap();
         cli.sdk().provider().anvil_mine(Some(800), None).await.unwrap();
     }
-    let mut child = cli
-        .cmd(&["audit", "sync", "--db", "k.sqlite", "--chunk", "1", "--concurrency", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Reaped(
+        cli.cmd(&["audit", "sync", "--db", "k.sqlite", "--chunk", "1", "--concurrency", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     // Kill it once it has committed part of the range.
     let path = cli.dir.path().join("k.sqlite");
     let scope = Scope::of(cli.sdk().deployment());

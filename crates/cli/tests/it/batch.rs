@@ -1,6 +1,6 @@
 //! `allocate-batch`: every row paid exactly once, even across a killed run.
 
-use crate::support::{BAD_INPUT, Cli, FAILURE, addr, amt, fresh, s};
+use crate::support::{BAD_INPUT, Cli, FAILURE, Reaped, addr, amt, fresh, s};
 use alloy::{
     primitives::{Address, U256},
     providers::{Provider, ext::AnvilApi},
@@ -294,13 +294,14 @@ async fn a_killed_run_run_again_pays_every_row_exactly_once() {
     let nonce = cli.nonce(admin).await;
 
     // Start the 20-batch run, and kill it once the journal shows three batches.
-    let mut child = cli
-        .cmd(&strs(&args))
-        .args(["--in-flight", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn wbx");
+    let mut child = Reaped(
+        cli.cmd(&strs(&args))
+            .args(["--in-flight", "2"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn wbx"),
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(status) = child.try_wait().unwrap() {

@@ -1,7 +1,7 @@
 //! `wbx audit serve` and `wbx audit login`: the printed URL, a bearer token for the auditor, the
 //! Trader refused (exit 1), bad input (exit 2), and a clean stop on SIGTERM.
 
-use crate::support::{BAD_INPUT, Cli, FAILURE, run, wbx};
+use crate::support::{BAD_INPUT, Cli, FAILURE, Reaped, run, wbx};
 use std::{
     io::{BufRead, BufReader},
     process::Stdio,
@@ -12,12 +12,13 @@ use wbx_testing::who;
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_then_login_prints_a_token_for_the_auditor_only() {
     let cli = Cli::new().await;
-    let mut server = cli
-        .cmd(&["audit", "serve", "--listen", "127.0.0.1:0", "--poll", "100ms"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wbx audit serve");
+    let mut server = Reaped(
+        cli.cmd(&["audit", "serve", "--listen", "127.0.0.1:0", "--poll", "100ms"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start wbx audit serve"),
+    );
     let mut line = String::new();
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line
@@ -74,12 +75,13 @@ async fn serve_then_login_prints_a_token_for_the_auditor_only() {
     assert!(status.success(), "exit {status}");
 
     // With --json: the URL as one JSON line as soon as it serves, and nothing more at the stop.
-    let mut server = cli
-        .cmd(&["--json", "audit", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wbx audit serve --json");
+    let mut server = Reaped(
+        cli.cmd(&["--json", "audit", "serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start wbx audit serve --json"),
+    );
     let mut out = BufReader::new(server.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();

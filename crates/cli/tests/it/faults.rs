@@ -9,7 +9,7 @@
 //! sends one transaction per batch, and reports what it did truthfully; `deploy`, killed half way
 //! and run again, creates one token and one pool.
 
-use crate::support::{Cli, run, s, wbx};
+use crate::support::{Cli, Reaped, run, s, wbx};
 use alloy::{
     primitives::{Address, U256},
     providers::Provider,
@@ -235,7 +235,8 @@ fn journaled(path: &Path) -> usize {
 
 /// SIGKILLs `child` as soon as `cond` holds (polled); fails if it ends first or never gets there.
 /// Async: the proxy serving the child runs on the same runtime.
-async fn kill_when(mut child: Child, name: &str, cond: impl Fn() -> bool) {
+async fn kill_when(child: Child, name: &str, cond: impl Fn() -> bool) {
+    let mut child = Reaped(child);
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Some(status) = child.try_wait().unwrap() {

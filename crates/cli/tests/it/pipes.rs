@@ -3,7 +3,7 @@
 //! (exit 0, no panic) and did what it was asked (its transaction is on chain). The list of
 //! commands is checked against the binary's own command tree, so a new command cannot be left out.
 
-use crate::support::{Cli, Run, fresh, run, wbx};
+use crate::support::{Cli, Reaped, Run, fresh, run, wbx};
 use alloy::{
     network::TransactionBuilder,
     primitives::U256,
@@ -233,12 +233,13 @@ async fn every_command_survives_a_closed_stdout() {
     let listen = format!("127.0.0.1:{port}");
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    let mut serve = cli
-        .cmd(&["audit", "serve", "--listen", &listen, "--db", "a.sqlite"])
-        .stdout(writer)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start wbx audit serve");
+    let mut serve = Reaped(
+        cli.cmd(&["audit", "serve", "--listen", &listen, "--db", "a.sqlite"])
+            .stdout(writer)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start wbx audit serve"),
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::net::TcpStream::connect(&listen).is_err() {
         assert!(serve.try_wait().unwrap().is_none(), "wbx audit serve ended early");

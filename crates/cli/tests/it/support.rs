@@ -269,3 +269,29 @@ pub(crate) async fn mined(cli: &Cli, v: &Value) -> String {
     assert_eq!(v["gasUsed"].as_u64(), Some(receipt.gas_used), "{v:#}");
     s(v, "action").to_string()
 }
+
+/// A child process that is killed (and reaped) when dropped, so a test that fails half way leaves
+/// no `wbx audit serve` or payout run behind it.
+pub(crate) struct Reaped(pub(crate) std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
