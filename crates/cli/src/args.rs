@@ -97,9 +97,15 @@ impl WalletArgs {
     /// A connection that signs with these flags (or none given: read-only).
     pub(crate) async fn connect(&self, rpc: &RpcArgs) -> Result<Connection> {
         let source = self.source()?;
-        Ok(Connection::connect(&rpc.rpc_url, source.as_ref()).await?)
+        let conn = Connection::connect(&rpc.rpc_url, source.as_ref()).await?;
+        // A single send is written down before it leaves: a run killed while it waits, run again,
+        // settles that transaction instead of sending a second one.
+        Ok(conn.with_send_journal(wbx_sdk::tx::SendJournal::new(SEND_JOURNAL_DIR)))
     }
 }
+
+/// Where single sends are written down until settled (beside the audit index, in `.wbx`).
+pub(crate) const SEND_JOURNAL_DIR: &str = ".wbx/sends";
 
 /// Where the deployment is.
 #[derive(Debug, Clone, Default, Args)]

@@ -90,6 +90,8 @@ pub struct Connection {
     /// The newest block in which a transaction this connection sent was mined: what it reads
     /// next must see at least that block (see [`Connection::written_block`]).
     written: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Where single sends are written down before they leave, if anywhere.
+    journal: Option<crate::tx::SendJournal>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -166,7 +168,14 @@ impl Connection {
                 .erased(),
             None => reader.erased(),
         };
-        Ok(Self { provider, chain_id, url: url.to_string(), signer, written: Default::default() })
+        Ok(Self {
+            provider,
+            chain_id,
+            url: url.to_string(),
+            signer,
+            written: Default::default(),
+            journal: None,
+        })
     }
 
     /// The provider, for anything the SDK does not wrap.
@@ -210,6 +219,18 @@ impl Connection {
     /// Notes that a transaction sent through this connection was mined in `block`.
     pub fn note_written(&self, block: u64) {
         self.written.fetch_max(block, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Writes each single send ([`crate::tx::send`]) down in `journal` before it is broadcast, so
+    /// a process killed while it waits does not lead the next one to send it again.
+    pub fn with_send_journal(mut self, journal: crate::tx::SendJournal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// The send journal, if single sends are written down.
+    pub fn send_journal(&self) -> Option<&crate::tx::SendJournal> {
+        self.journal.as_ref()
     }
 
     /// The signer's address, or [`Error::NoSigner`].

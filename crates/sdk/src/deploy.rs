@@ -245,7 +245,10 @@ async fn settled_ok(conn: &Connection, step: &SentStep) -> Result<bool> {
     let from = conn.require_sender()?;
     let options = SettleOptions::default();
     match settle(conn.provider(), &step.tracked(from), &step.raw(), &options).await? {
-        Settled::Mined(r) => Ok(r.status()),
+        Settled::Mined(r) => {
+            conn.note_written(r.block_number.unwrap_or_default());
+            Ok(r.status())
+        }
         Settled::Replaced { .. } => Ok(false),
     }
 }
@@ -329,6 +332,8 @@ async fn create_once(
     let name = slot.name();
     if let Some((address, nonce)) = *slot.get(progress) {
         if !provider.get_code_at(address).await?.is_empty() {
+            // Reads from here on must see the block that made it (a backend behind would not).
+            conn.note_written(crate::events::chain_head(provider).await?);
             return Ok((address, None));
         }
         let step = match progress.sent.get(slot.key()) {
@@ -344,6 +349,7 @@ async fn create_once(
                         let receipt = provider.get_transaction_receipt(by).await?;
                         if receipt.as_ref().and_then(|r| r.contract_address) == Some(address) {
                             let r = receipt.expect("checked above");
+                            conn.note_written(r.block_number.unwrap_or_default());
                             return Ok((deployed_address(&r, name)?, r.block_number));
                         }
                     }
@@ -359,6 +365,7 @@ async fn create_once(
                 .await?
             {
                 Settled::Mined(r) => {
+                    conn.note_written(r.block_number.unwrap_or_default());
                     let created = deployed_address(&r, name)?;
                     if created != address {
                         return Err(Error::Other(format!(

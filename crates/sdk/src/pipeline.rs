@@ -330,8 +330,13 @@ impl Pipeline {
                 }
             })
             .buffered(self.concurrency)
-            .try_collect()
+            .try_collect::<Vec<TransactionReceipt>>()
             .await
+            .inspect(|receipts| {
+                // What this connection reads next must see the blocks these were mined in.
+                let newest = receipts.iter().filter_map(|r| r.block_number).max();
+                self.conn.note_written(newest.unwrap_or_default());
+            })
     }
 
     /// Signs, sends within the window, and returns every receipt in request order.

@@ -20,6 +20,7 @@ mod json_errors;
 mod keeper;
 mod pipes;
 mod pool;
+mod resume;
 mod support;
 mod swap;
 mod token;

@@ -10,8 +10,10 @@
 //!
 //! [`send`] is the three in a row for one transaction.
 
+pub mod journal;
 pub mod settle;
 
+pub use journal::SendJournal;
 pub use settle::{Fate, SettleOptions, Settled, Tracked, fate, nonce_user, settle};
 
 use crate::{
@@ -163,6 +165,10 @@ pub async fn sign_filled(conn: &Connection, request: TransactionRequest) -> Resu
 /// Signs `request` ([`sign`]), broadcasts it and settles it: the receipt of the mined
 /// transaction, whatever its status. A refusal before or at the broadcast means nothing was sent;
 /// a nonce provably taken by another transaction is [`Error::Replaced`].
+///
+/// With a [`SendJournal`] on the connection, the signed transaction is written down before it is
+/// broadcast and removed once settled; a send left in flight by a killed process is settled first,
+/// and if it did what `request` asks, its receipt is returned and nothing is sent again.
 pub async fn send(
     conn: &Connection,
     request: TransactionRequest,
@@ -170,11 +176,45 @@ pub async fn send(
     options: &SettleOptions,
 ) -> Result<TransactionReceipt> {
     let provider = conn.provider();
+    let from = conn.require_sender()?;
+    let chain = conn.chain_id();
+    let intent = journal::intent(&request);
+    let written_down = match conn.send_journal() {
+        Some(j) => {
+            let genesis = genesis_hash(provider).await?;
+            if let Some(receipt) = settle_left_over(conn, j, genesis, intent, options).await? {
+                return Ok(receipt);
+            }
+            Some((j, genesis))
+        }
+        None => None,
+    };
     let since = provider.get_block_number().await?;
     let tx = sign(conn, request, fees).await?;
-    broadcast(provider, &tx.raw).await?;
-    let tracked = Tracked::new(conn.require_sender()?, tx.nonce, tx.hash, since);
-    match settle(provider, &tracked, std::slice::from_ref(&tx.raw), options).await? {
+    if let Some((j, genesis)) = written_down {
+        let entry = journal::Entry {
+            intent,
+            genesis,
+            nonce: tx.nonce,
+            hash: tx.hash,
+            raw: tx.raw.clone(),
+            since_block: since,
+        };
+        j.save(chain, from, &entry)?;
+    }
+    if let Err(refused) = broadcast(provider, &tx.raw).await {
+        // The node has not got it: nothing is in flight.
+        if let Some((j, _)) = written_down {
+            j.clear(chain, from)?;
+        }
+        return Err(refused);
+    }
+    let tracked = Tracked::new(from, tx.nonce, tx.hash, since);
+    let settled = settle(provider, &tracked, std::slice::from_ref(&tx.raw), options).await?;
+    if let Some((j, _)) = written_down {
+        j.clear(chain, from)?;
+    }
+    match settled {
         Settled::Mined(receipt) => {
             conn.note_written(receipt.block_number.unwrap_or_default());
             Ok(*receipt)
@@ -183,4 +223,50 @@ pub async fn send(
             Err(Error::Replaced { hash: tx.hash, nonce: tx.nonce, by, block })
         }
     }
+}
+
+/// Settles the sends that killed runs left in `journal`, if any: the receipt of one that was
+/// mined and did what `intent` asks (then nothing more is to be sent), else `None`. An entry from
+/// another chain (its genesis differs) is dropped without a broadcast.
+async fn settle_left_over(
+    conn: &Connection,
+    journal: &SendJournal,
+    genesis: alloy::primitives::B256,
+    intent: alloy::primitives::B256,
+    options: &SettleOptions,
+) -> Result<Option<TransactionReceipt>> {
+    let (chain, from) = (conn.chain_id(), conn.require_sender()?);
+    let mut answer = None;
+    for (path, entry) in journal.left_over(chain, from)? {
+        if entry.genesis != genesis {
+            tracing::warn!(hash = %entry.hash, "a send journal entry from another chain with this id (a restarted local node?) is dropped; it was not broadcast here");
+            journal::remove(&path)?;
+            continue;
+        }
+        let tracked = Tracked::new(from, entry.nonce, entry.hash, entry.since_block);
+        let settled =
+            settle(conn.provider(), &tracked, std::slice::from_ref(&entry.raw), options).await?;
+        journal::remove(&path)?;
+        if let Settled::Mined(receipt) = settled {
+            let block = receipt.block_number.unwrap_or_default();
+            conn.note_written(block);
+            if entry.intent == intent && answer.is_none() {
+                tracing::warn!(hash = %entry.hash, block, "a run that was stopped had sent this same transaction, and it was mined: nothing is sent again");
+                answer = Some(*receipt);
+            } else {
+                tracing::warn!(hash = %entry.hash, block, "a run that was stopped had sent another transaction; it was mined");
+            }
+        }
+    }
+    Ok(answer)
+}
+
+/// The hash of the chain's genesis block.
+async fn genesis_hash(provider: &DynProvider) -> Result<alloy::primitives::B256> {
+    let block = provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
+        .await
+        .map_err(Error::from_rpc)?
+        .ok_or_else(|| Error::Other("the node serves no genesis block".into()))?;
+    Ok(block.header.hash)
 }

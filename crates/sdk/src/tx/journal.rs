@@ -1,0 +1,148 @@
+//! The send journal: a single send written down before it is broadcast, so a process killed while
+//! it waits does not lead the next run to send the same thing again.
+//!
+//! One file per chain, sender and process (`<dir>/<chain id>-<sender>-<pid>.json`) holds the
+//! signed transaction that process has in flight, what it does (its intent: recipient, value and
+//! calldata hashed) and the chain's genesis hash. It is written before the broadcast and removed
+//! once the transaction is settled. A file whose process is gone was left by a killed run: the
+//! next send of that sender settles it first (a dropped transaction is broadcast again as it
+//! was), and if it did what is asked now, its receipt is the answer and nothing is sent. A file of
+//! a process still running is its own business: two deliberate, identical sends from two
+//! terminals are both made. An entry from another chain with the same id (a restarted local node)
+//! is discarded, never broadcast there.
+//!
+//! Hand-written: a few dozen lines over serde_json and an atomic rename; no crate keeps a
+//! write-ahead record of one transaction.
+
+use crate::error::{Error, Result};
+use alloy::{
+    primitives::{Address, B256, Bytes, TxHash, keccak256},
+    rpc::types::TransactionRequest,
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Where single sends are written down (a folder, made when first needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendJournal {
+    dir: PathBuf,
+}
+
+/// A send in flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// keccak256 of recipient, value and calldata: what the transaction does.
+    pub intent: B256,
+    /// The chain's genesis block hash: a chain id alone does not tell two local chains apart.
+    pub genesis: B256,
+    /// Its nonce.
+    pub nonce: u64,
+    /// Its hash.
+    pub hash: TxHash,
+    /// The signed transaction, to broadcast again unchanged if the node dropped it.
+    pub raw: Bytes,
+    /// A block at or before its broadcast.
+    pub since_block: u64,
+}
+
+impl SendJournal {
+    /// A journal kept in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// This process's file for `sender` on `chain_id`.
+    pub fn path(&self, chain_id: u64, sender: Address) -> PathBuf {
+        self.dir.join(format!("{chain_id}-{sender}-{}.json", std::process::id()))
+    }
+
+    /// The sends that runs no longer alive left in flight for `sender` on `chain_id`, with their
+    /// files, in nonce order.
+    pub fn left_over(&self, chain_id: u64, sender: Address) -> Result<Vec<(PathBuf, Entry)>> {
+        let prefix = format!("{chain_id}-{sender}-");
+        let dir = match std::fs::read_dir(&self.dir) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(&self.dir, e)),
+        };
+        let mut found = Vec::new();
+        for file in dir {
+            let path = file.map_err(|e| io_error(&self.dir, e))?.path();
+            let Some(pid) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix(&prefix))
+                .and_then(|n| n.strip_suffix(".json"))
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid == std::process::id() || is_running(pid) {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+            let entry: Entry = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::BadInput(format!(
+                    "the send journal {} is not valid ({e}): check the transaction it named with `wbx doctor account`, then remove the file",
+                    path.display()
+                ))
+            })?;
+            found.push((path, entry));
+        }
+        found.sort_by_key(|(_, e)| e.nonce);
+        Ok(found)
+    }
+
+    /// Writes `entry` down in this process's file (atomically: a new file renamed over the old).
+    pub fn save(&self, chain_id: u64, sender: Address, entry: &Entry) -> Result<()> {
+        let path = self.path(chain_id, sender);
+        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
+        let tmp = path.with_extension("json.tmp");
+        let json = serde_json::to_vec_pretty(entry).expect("an entry serialises");
+        std::fs::write(&tmp, json).map_err(|e| io_error(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
+    }
+
+    /// Removes this process's entry for `sender` on `chain_id` (settled).
+    pub fn clear(&self, chain_id: u64, sender: Address) -> Result<()> {
+        remove(&self.path(chain_id, sender))
+    }
+}
+
+/// Removes a journal file (a missing one is fine).
+pub fn remove(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error(path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// Whether process `pid` is running: `/proc` where there is one, else `kill -0`.
+fn is_running(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if proc.is_dir() {
+        return proc.join(pid.to_string()).exists();
+    }
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// What `request` does: its recipient, value and calldata, hashed.
+pub fn intent(request: &TransactionRequest) -> B256 {
+    let to = request.to.and_then(|t| t.to().copied()).unwrap_or_default();
+    let value = request.value.unwrap_or_default();
+    let input = request.input.input().cloned().unwrap_or_default();
+    let mut bytes = Vec::with_capacity(20 + 32 + input.len());
+    bytes.extend_from_slice(to.as_slice());
+    bytes.extend_from_slice(&value.to_be_bytes::<32>());
+    bytes.extend_from_slice(&input);
+    keccak256(bytes)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    Error::Other(format!("cannot use the send journal {}: {e}", path.display()))
+}
