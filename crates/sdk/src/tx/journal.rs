@@ -11,8 +11,8 @@
 //! terminals are both made. An entry from another chain with the same id (a restarted local node)
 //! is discarded, never broadcast there.
 //!
-//! Hand-written: a few dozen lines over serde_json and an atomic rename; no crate keeps a
-//! write-ahead record of one transaction.
+//! Hand-written: a few dozen lines over serde_json and [`crate::fs::write_atomic`]; no crate
+//! keeps a write-ahead record of one transaction.
 
 use crate::error::{Error, Result};
 use alloy::{
@@ -94,14 +94,11 @@ impl SendJournal {
         Ok(found)
     }
 
-    /// Writes `entry` down in this process's file (atomically: a new file renamed over the old).
+    /// Writes `entry` down in this process's file (atomically and synced, before the broadcast).
     pub fn save(&self, chain_id: u64, sender: Address, entry: &Entry) -> Result<()> {
         let path = self.path(chain_id, sender);
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        let tmp = path.with_extension("json.tmp");
         let json = serde_json::to_vec_pretty(entry).expect("an entry serialises");
-        std::fs::write(&tmp, json).map_err(|e| io_error(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
+        crate::fs::write_atomic(&path, &json).map_err(|e| io_error(&path, e))
     }
 
     /// Removes this process's entry for `sender` on `chain_id` (settled).
@@ -145,4 +142,64 @@ pub fn intent(request: &TransactionRequest) -> B256 {
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
     Error::Other(format!("cannot use the send journal {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::primitives::U256;
+
+    fn entry(nonce: u64) -> Entry {
+        Entry {
+            intent: B256::repeat_byte(1),
+            genesis: B256::repeat_byte(2),
+            nonce,
+            hash: B256::repeat_byte(nonce as u8),
+            raw: Bytes::from_static(&[0x02]),
+            since_block: 7,
+        }
+    }
+
+    /// Only files of processes that are gone are left over, in nonce order; this process's own
+    /// file and a running process's are not.
+    #[test]
+    fn left_over_sends_are_those_of_processes_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = SendJournal::new(dir.path());
+        let sender = Address::repeat_byte(9);
+        journal.save(31337, sender, &entry(5)).unwrap();
+        let write = |pid: u32, e: &Entry| {
+            let path = dir.path().join(format!("31337-{sender}-{pid}.json"));
+            std::fs::write(path, serde_json::to_vec(e).unwrap()).unwrap();
+        };
+        write(1, &entry(6)); // init: running
+        let gone = |n: u32| (4_000_000 + n..).find(|p| !is_running(*p)).unwrap();
+        write(gone(0), &entry(4));
+        write(gone(10), &entry(3));
+        std::fs::write(dir.path().join("1-other.json"), b"{").unwrap(); // another chain's name
+        let left: Vec<u64> =
+            journal.left_over(31337, sender).unwrap().into_iter().map(|(_, e)| e.nonce).collect();
+        assert_eq!(left, [3, 4]);
+        assert!(journal.left_over(1, sender).unwrap().is_empty(), "another chain's files");
+        journal.clear(31337, sender).unwrap();
+        assert!(!journal.path(31337, sender).exists());
+    }
+
+    /// The intent tells apart what a transaction does: recipient, value and calldata.
+    #[test]
+    fn intents_differ_by_recipient_value_and_calldata() {
+        let base = TransactionRequest::default()
+            .to(Address::repeat_byte(1))
+            .value(U256::from(1))
+            .input(Bytes::from_static(&[1, 2]).into());
+        let others = [
+            base.clone().to(Address::repeat_byte(2)),
+            base.clone().value(U256::from(2)),
+            base.clone().input(Bytes::from_static(&[1, 3]).into()),
+        ];
+        for other in others {
+            assert_ne!(intent(&base), intent(&other));
+        }
+        assert_eq!(intent(&base), intent(&base.clone().nonce(9).gas_limit(1)), "not the envelope");
+    }
 }
