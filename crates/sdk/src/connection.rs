@@ -92,6 +92,8 @@ pub struct Connection {
     written: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Where single sends are written down before they leave, if anywhere.
     journal: Option<crate::tx::SendJournal>,
+    /// The genesis block's hash, read once (see [`Connection::genesis`]).
+    genesis: std::sync::Arc<tokio::sync::OnceCell<alloy::primitives::B256>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -175,6 +177,7 @@ impl Connection {
             signer,
             written: Default::default(),
             journal: None,
+            genesis: Default::default(),
         })
     }
 
@@ -231,6 +234,24 @@ impl Connection {
     /// The send journal, if single sends are written down.
     pub fn send_journal(&self) -> Option<&crate::tx::SendJournal> {
         self.journal.as_ref()
+    }
+
+    /// The hash of the chain's genesis block, read once per connection. A chain id alone cannot
+    /// tell two local chains apart (a restarted anvil has the same id and the same contract
+    /// addresses); this can, so journals that outlive a process record it.
+    pub async fn genesis(&self) -> Result<alloy::primitives::B256> {
+        self.genesis
+            .get_or_try_init(|| async {
+                let block = self
+                    .provider
+                    .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
+                    .await
+                    .map_err(Error::from_rpc)?
+                    .ok_or_else(|| Error::Other("the node serves no genesis block".into()))?;
+                Ok(block.header.hash)
+            })
+            .await
+            .copied()
     }
 
     /// The signer's address, or [`Error::NoSigner`].

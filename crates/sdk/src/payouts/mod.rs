@@ -556,12 +556,7 @@ async fn open_journal(
     path: &Path,
 ) -> Result<Journal> {
     let sender = wbx.sender()?;
-    let genesis = wbx
-        .provider()
-        .get_block_by_number(0.into())
-        .await
-        .map_err(Error::from_rpc)?
-        .map(|b| b.header.hash);
+    let genesis = Some(wbx.connection().genesis().await?);
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -181,7 +181,7 @@ pub async fn send(
     let intent = journal::intent(&request);
     let written_down = match conn.send_journal() {
         Some(j) => {
-            let genesis = genesis_hash(provider).await?;
+            let genesis = conn.genesis().await?;
             if let Some(receipt) = settle_left_over(conn, j, genesis, intent, options).await? {
                 return Ok(receipt);
             }
@@ -259,14 +259,4 @@ async fn settle_left_over(
         }
     }
     Ok(answer)
-}
-
-/// The hash of the chain's genesis block.
-async fn genesis_hash(provider: &DynProvider) -> Result<alloy::primitives::B256> {
-    let block = provider
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
-        .await
-        .map_err(Error::from_rpc)?
-        .ok_or_else(|| Error::Other("the node serves no genesis block".into()))?;
-    Ok(block.header.hash)
 }
